@@ -8,8 +8,6 @@ never imports the HTTP stack and a broken optional piece never breaks the others
 from __future__ import annotations
 
 import importlib
-import sys
-
 import click
 
 from reconciler import __version__
@@ -40,6 +38,13 @@ class LazyGroup(click.Group):
         module, attr = COMMANDS[name].split(":")
         return getattr(importlib.import_module(f"{__name__}.{module}"), attr)
 
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ReconcilerError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
     @staticmethod
     def _available(name: str) -> bool:
         module, attr = COMMANDS[name].split(":")
@@ -58,18 +63,5 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: runs the CLI and maps reconciler errors to their exit codes."""
-    try:
-        cli.main(args=argv, prog_name="reconciler", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(1)
-    except ReconcilerError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    sys.exit(0)
+    """Console entry point (``[project.scripts]``)."""
+    cli.main(args=argv, prog_name="reconciler")
