@@ -1,0 +1,35 @@
+"""``Desired``: the validated manifests of one run, indexed by address, with where each came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from reconciler.manifest.models import ContractManifest, CustomerManifest
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a manifest (or one of its fields) was written."""
+
+    file: str
+    line: int
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass
+class Desired:
+    """Every customer and contract the manifests manage.
+
+    ``customers`` is keyed by ``metadata.name`` (the customer's identity key), ``contracts`` by contract
+    address (``contract.<customer>/<name>``). ``sources`` maps each address to the document defining it.
+    """
+
+    customers: dict[str, CustomerManifest] = field(default_factory=dict)
+    contracts: dict[str, ContractManifest] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)
+
+    def contracts_of(self, customer: str) -> list[ContractManifest]:
+        return [c for c in self.contracts.values() if c.customer_ref == customer]

@@ -1,0 +1,447 @@
+"""The manifest format, ``apiVersion: reconciler/v1``: what a user writes to describe customers and contracts.
+
+Two kinds, ``Customer`` and ``Contract``. Field names follow Metronome's own request vocabulary
+(``subscription_rate``, ``seat_config``, ``recurring_credits``…) with three deliberate differences:
+
+* catalog objects are referenced by **name or id** (``product``, ``rate_card``, ``credit_type``) instead of
+  ``*_id``; names are resolved against the live catalog at plan time;
+* every list item has a stable manifest ``key``, and recurring items link to a subscription by its key;
+* seats are desired state (``seat_ids``, ``unassigned_seats``), not the API's add/remove deltas.
+
+Every model forbids unknown fields, so a typo is an error that names the field, never a silent default.
+Cross-field rules that need the whole contract live in :mod:`reconciler.manifest.validate`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from reconciler.manifest.types import (
+    AccessType, Allocation, AmountDistribution, BillingFrequency, BillingProvider, CollectionSchedule,
+    CommitType, Count, CustomFields, DeliveryMethod, Fraction, InvoiceBehavior, InvoicePlacement, Key,
+    MetronomeId, Name, NonNegative, Number, OverrideTarget, OverrideType, OverwriteRateType,
+    QuantityManagementMode, RateType, RecurrenceFrequency, RecurringProration, Ref, RoundingMethod,
+    ScheduleFrequency, Timestamp,
+)
+
+API_VERSION = "reconciler/v1"
+
+
+class Strict(BaseModel):
+    """Base of every manifest model: unknown fields are errors, values are validated on assignment."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
+                              str_strip_whitespace=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# Shared pieces
+# --------------------------------------------------------------------------------------------------
+
+class Rounding(Strict):
+    rounding_method: RoundingMethod
+    decimal_places: Annotated[int, Field(ge=-5, le=5)]
+
+
+class Specifier(Strict):
+    """Which usage a commit or credit applies to (the API's ``specifiers[]``)."""
+
+    product: Ref | None = None
+    """Product name or id."""
+    product_tags: list[str] | None = None
+    pricing_group_values: dict[str, str] | None = None
+    presentation_group_values: dict[str, str] | None = None
+
+
+class Applicability(Strict):
+    """Mixin fields restricting what a commit or credit can pay for."""
+
+    applicable_products: list[Ref] | None = None
+    """Product names or ids (the API's ``applicable_product_ids``)."""
+    applicable_product_tags: list[str] | None = None
+    specifiers: list[Specifier] | None = None
+
+    @model_validator(mode="after")
+    def _specifiers_exclusive(self):
+        if self.specifiers and (self.applicable_products or self.applicable_product_tags):
+            raise ValueError("specifiers cannot be combined with applicable_products or applicable_product_tags")
+        return self
+
+
+# --------------------------------------------------------------------------------------------------
+# Subscriptions
+# --------------------------------------------------------------------------------------------------
+
+class SubscriptionProration(Strict):
+    is_prorated: bool | None = None
+    invoice_behavior: InvoiceBehavior | None = None
+    rounding: Rounding | None = None
+
+
+class SeatConfig(Strict):
+    """Seats of a ``SEAT_BASED`` subscription, as desired state at the changes' effective time."""
+
+    seat_group_key: Annotated[str, Field(min_length=1)]
+    """Event property naming the seat (a group key of the billable metric); cannot change later."""
+    seat_ids: list[Annotated[str, Field(min_length=1, max_length=255)]] = []
+    """Assigned seats (e.g. e-mail addresses). Sent as ``initial_seat_ids`` at creation."""
+    unassigned_seats: Count = 0
+    """Seats paid for but not yet assigned (the API's ``initial_unassigned_seats``)."""
+
+
+class BillingCycleConfig(Strict):
+    anchor_date: Timestamp | None = None
+    invoice_placement: InvoicePlacement | None = None
+
+
+class Subscription(Strict):
+    key: Key
+    """Stable manifest key of this subscription; recurring credits and commits link to it."""
+    id: MetronomeId | None = None
+    """Pin to an existing live subscription id (adoption)."""
+    product: Ref
+    """The SUBSCRIPTION product, by name or id (the API's ``subscription_rate.product_id``)."""
+    billing_frequency: BillingFrequency
+    """Selects the product's subscription rate on the rate card (``subscription_rate.billing_frequency``)."""
+    collection_schedule: CollectionSchedule
+    proration: SubscriptionProration
+    quantity_management_mode: QuantityManagementMode = "QUANTITY_ONLY"
+    quantity: NonNegative | None = None
+    """Desired quantity of a QUANTITY_ONLY subscription (``initial_quantity``, then absolute ``quantity_updates``)."""
+    seat_config: SeatConfig | None = None
+    """Desired seats of a SEAT_BASED subscription."""
+    starting_at: Timestamp | None = None
+    """Defaults to the contract's start."""
+    ending_before: Timestamp | None = None
+    name: str | None = None
+    description: str | None = None
+    custom_fields: CustomFields | None = None
+    billing_cycle_config: BillingCycleConfig | None = None
+    changes_effective_at: Timestamp | None = None
+    """When quantity or seat changes take effect. Default: the start of the hour the plan is made in."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Recurring commits and credits
+# --------------------------------------------------------------------------------------------------
+
+class AccessAmount(Strict):
+    unit_price: Number
+    quantity: NonNegative | None = None
+    """Required unless the item is linked to a subscription (then quantity follows the subscription)."""
+    credit_type: Ref | None = None
+    """Credit type name or id; omitted means USD cents."""
+
+
+class InvoiceAmount(Strict):
+    unit_price: Number
+    quantity: NonNegative
+    credit_type: Ref | None = None
+
+
+class CommitDuration(Strict):
+    value: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)]
+    unit: Literal["PERIODS", "periods"] = "PERIODS"
+
+
+class ApplySeatIncreaseConfig(Strict):
+    is_prorated: bool
+
+
+class SubscriptionLink(Strict):
+    """Links a recurring item to a subscription of the same contract (``subscription_config``)."""
+
+    subscription: Key
+    """The manifest key of the subscription (sent as its ``temporary_id`` or live id)."""
+    allocation: Allocation = "POOLED"
+    apply_seat_increase_config: ApplySeatIncreaseConfig
+
+
+class RecurringProrationRounding(Strict):
+    access: Rounding | None = None
+    invoice: Rounding | None = None
+
+
+class RecurringItem(Applicability):
+    key: Key
+    id: MetronomeId | None = None
+    product: Ref
+    access_amount: AccessAmount
+    commit_duration: CommitDuration
+    priority: Number
+    starting_at: Timestamp
+    ending_before: Timestamp | None = None
+    recurrence_frequency: RecurrenceFrequency | None = None
+    proration: RecurringProration | None = None
+    rollover_fraction: Fraction | None = None
+    rate_type: RateType | None = None
+    name: str | None = None
+    description: str | None = None
+    subscription_config: SubscriptionLink | None = None
+
+    @model_validator(mode="after")
+    def _quantity_or_subscription(self):
+        if self.subscription_config is None and self.access_amount.quantity is None:
+            raise ValueError("access_amount.quantity is required unless subscription_config links a subscription")
+        return self
+
+
+class CreditProrationRounding(Strict):
+    access: Rounding | None = None
+
+
+class RecurringCredit(RecurringItem):
+    """Credits granted every period (the seed's seat-based credit pool)."""
+
+    proration_rounding: CreditProrationRounding | None = None
+
+
+class RecurringCommit(RecurringItem):
+    """Commits granted and invoiced every period (the seed's individual seat credits)."""
+
+    invoice_amount: InvoiceAmount | None = None
+    proration_rounding: RecurringProrationRounding | None = None
+
+
+# --------------------------------------------------------------------------------------------------
+# One-off commits and credits
+# --------------------------------------------------------------------------------------------------
+
+class AccessScheduleItem(Strict):
+    amount: Number
+    starting_at: Timestamp
+    ending_before: Timestamp
+
+
+class AccessSchedule(Strict):
+    schedule_items: Annotated[list[AccessScheduleItem], Field(min_length=1)]
+    credit_type: Ref | None = None
+    access_type: AccessType | None = None
+
+
+class InvoiceScheduleItem(Strict):
+    timestamp: Timestamp
+    amount: Number | None = None
+    unit_price: Number | None = None
+    quantity: NonNegative | None = None
+
+
+class RecurringSchedule(Strict):
+    starting_at: Timestamp
+    ending_before: Timestamp
+    frequency: ScheduleFrequency
+    amount_distribution: AmountDistribution
+    amount: Number | None = None
+    unit_price: Number | None = None
+    quantity: NonNegative | None = None
+
+
+class InvoiceSchedule(Strict):
+    credit_type: Ref | None = None
+    schedule_items: list[InvoiceScheduleItem] | None = None
+    recurring_schedule: RecurringSchedule | None = None
+    do_not_invoice: bool | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self):
+        if bool(self.schedule_items) == bool(self.recurring_schedule):
+            raise ValueError("give exactly one of schedule_items or recurring_schedule")
+        return self
+
+
+class Credit(Applicability):
+    """A one-off credit (``credits[]``)."""
+
+    key: Key
+    id: MetronomeId | None = None
+    product: Ref
+    access_schedule: AccessSchedule
+    name: str | None = None
+    description: str | None = None
+    priority: Number | None = None
+    rollover_fraction: Fraction | None = None
+    rate_type: RateType | None = None
+    custom_fields: CustomFields | None = None
+
+
+class Commit(Credit):
+    """A one-off commit (``commits[]``): PREPAID (with an optional invoice schedule) or POSTPAID."""
+
+    type: CommitType
+    invoice_schedule: InvoiceSchedule | None = None
+
+    @model_validator(mode="after")
+    def _postpaid_invoice(self):
+        if self.type == "POSTPAID" and self.invoice_schedule is None:
+            raise ValueError("a POSTPAID commit needs an invoice_schedule")
+        return self
+
+
+# --------------------------------------------------------------------------------------------------
+# Overrides
+# --------------------------------------------------------------------------------------------------
+
+class OverrideSpecifier(Strict):
+    product: Ref | None = None
+    product_tags: list[str] | None = None
+    billing_frequency: BillingFrequency | None = None
+    pricing_group_values: dict[str, str] | None = None
+    presentation_group_values: dict[str, str] | None = None
+    commits: list[Key] | None = None
+    """Keys of this contract's commits or recurring commits (commit-specific overrides)."""
+
+
+class OverwriteTier(Strict):
+    price: Number
+    size: NonNegative | None = None
+
+
+class OverwriteRate(Strict):
+    rate_type: OverwriteRateType
+    price: Number | None = None
+    quantity: NonNegative | None = None
+    is_prorated: bool | None = None
+    tiers: list[OverwriteTier] | None = None
+    custom_rate: dict[str, object] | None = None
+    credit_type: Ref | None = None
+
+
+class MultiplierTier(Strict):
+    multiplier: NonNegative
+    size: NonNegative | None = None
+
+
+class Override(Strict):
+    """A rate override. The API cannot update overrides: a change becomes remove + add in one edit."""
+
+    key: Key
+    id: MetronomeId | None = None
+    starting_at: Timestamp
+    ending_before: Timestamp | None = None
+    type: OverrideType | None = None
+    product: Ref | None = None
+    applicable_product_tags: list[str] | None = None
+    override_specifiers: list[OverrideSpecifier] | None = None
+    entitled: bool | None = None
+    multiplier: NonNegative | None = None
+    overwrite_rate: OverwriteRate | None = None
+    tiers: list[MultiplierTier] | None = None
+    priority: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    is_commit_specific: bool | None = None
+    target: OverrideTarget | None = None
+
+    @model_validator(mode="after")
+    def _shape(self):
+        if self.override_specifiers and (self.product or self.applicable_product_tags):
+            raise ValueError("override_specifiers cannot be combined with product or applicable_product_tags")
+        if self.type == "OVERWRITE" and self.overwrite_rate is None:
+            raise ValueError("an OVERWRITE override needs overwrite_rate")
+        if self.type == "MULTIPLIER" and self.multiplier is None:
+            raise ValueError("a MULTIPLIER override needs multiplier")
+        if self.type == "TIERED" and not self.tiers:
+            raise ValueError("a TIERED override needs tiers")
+        return self
+
+
+# --------------------------------------------------------------------------------------------------
+# Contract and customer
+# --------------------------------------------------------------------------------------------------
+
+class BillingProviderConfigurationRef(Strict):
+    """Which of the customer's billing provider configurations the contract invoices through."""
+
+    id: MetronomeId | None = None
+    billing_provider: BillingProvider | None = None
+    delivery_method: DeliveryMethod | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self):
+        by_pair = self.billing_provider is not None and self.delivery_method is not None
+        if bool(self.id) == by_pair:
+            raise ValueError("give either id, or billing_provider together with delivery_method")
+        return self
+
+
+class Metadata(Strict):
+    name: Name
+    """Manifest name: a customer's identity key, or the contract's name within its customer."""
+    labels: dict[str, str] = {}
+    annotations: dict[str, str] = {}
+
+
+class ContractSpec(Strict):
+    customer: Name | None = None
+    """``metadata.name`` of a Customer manifest."""
+    customer_id: MetronomeId | None = None
+    """Or the id of a customer that no manifest manages."""
+    id: MetronomeId | None = None
+    """Adopt an existing live contract (one created without our uniqueness_key)."""
+    name: str | None = None
+    rate_card: Ref
+    starting_at: Timestamp
+    ending_before: Timestamp | None = None
+    net_payment_terms_days: Annotated[float, Field(ge=0, le=3650, allow_inf_nan=False)] | None = None
+    billing_provider_configuration: BillingProviderConfigurationRef | None = None
+    custom_fields: CustomFields | None = None
+    subscriptions: list[Subscription] = []
+    recurring_credits: list[RecurringCredit] = []
+    recurring_commits: list[RecurringCommit] = []
+    overrides: list[Override] = []
+    commits: list[Commit] = []
+    credits: list[Credit] = []
+    allow_destructive: bool = False
+    """Allow operations that end, remove or archive live objects (they are refused otherwise)."""
+
+    @model_validator(mode="after")
+    def _one_customer(self):
+        if bool(self.customer) == bool(self.customer_id):
+            raise ValueError("give exactly one of customer (a Customer manifest name) or customer_id")
+        return self
+
+
+class CustomerBillingProviderConfiguration(Strict):
+    billing_provider: BillingProvider
+    delivery_method: DeliveryMethod = "direct_to_billing_provider"
+    configuration: dict[str, object] = {}
+
+
+class CustomerSpec(Strict):
+    id: MetronomeId | None = None
+    """Adopt an existing live customer; otherwise it is found by its identity alias."""
+    name: Annotated[str, Field(min_length=1, max_length=160)]
+    ingest_aliases: list[Annotated[str, Field(min_length=1, max_length=255)]] = []
+    """Extra ingest aliases. The identity alias (``metadata.name``) is always kept too."""
+    custom_fields: CustomFields | None = None
+    billing_provider_configurations: list[CustomerBillingProviderConfiguration] = []
+    allow_destructive: bool = False
+
+
+class CustomerManifest(Strict):
+    apiVersion: Literal["reconciler/v1"]
+    kind: Literal["Customer"]
+    metadata: Metadata
+    spec: CustomerSpec
+
+    @property
+    def address(self) -> str:
+        return f"customer.{self.metadata.name}"
+
+
+class ContractManifest(Strict):
+    apiVersion: Literal["reconciler/v1"]
+    kind: Literal["Contract"]
+    metadata: Metadata
+    spec: ContractSpec
+
+    @property
+    def customer_ref(self) -> str:
+        return self.spec.customer or self.spec.customer_id or ""
+
+    @property
+    def address(self) -> str:
+        return f"contract.{self.customer_ref}/{self.metadata.name}"
+
+
+Manifest = Annotated[Union[CustomerManifest, ContractManifest], Field(discriminator="kind")]
