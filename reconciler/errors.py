@@ -11,7 +11,11 @@ address, plan id) and its own process ``exit_code``, the way click's exceptions 
     ├── PlanFileError            a plan file that is corrupt, tampered, of another version or another target
     ├── StalePlanError           live objects changed since the plan was made
     ├── ApiError                 the API answered with an error we do not handle
-    │   └── NotFoundError        404, or a v2 400 with code ContractNotFound / CustomerNotFound
+    │   ├── NotFoundError        404, or a v2 400 with code ContractNotFound / CustomerNotFound
+    │   ├── ConflictError        409: an ingest alias or ``uniqueness_key`` is already used
+    │   ├── RateLimitedError     429 still answered after the last retry
+    │   ├── ApiConnectionError   a read that kept failing to connect or timing out
+    │   └── WriteOutcomeUnknownError  a write whose effect is unknown (timeout, dropped link, 5xx)
     └── ApplyError               an apply stopped at a failed operation
 """
 
@@ -85,3 +89,33 @@ class NotFoundError(ApiError):
 
 class ApplyError(ReconcilerError):
     """Apply stopped at a failed operation; the report says what was done and what was not."""
+
+
+class ConflictError(ApiError):
+    """409: the object already exists (a used ``uniqueness_key`` or ingest alias). Apply reads it back."""
+
+
+class RateLimitedError(ApiError):
+    """429 answered to every attempt; ``retry_after`` is the server's last requested wait in seconds."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ApiConnectionError(ApiError):
+    """A read that could not reach the API (connection failures or timeouts) within its attempts."""
+
+
+class WriteOutcomeUnknownError(ApiError):
+    """A write that may or may not have taken effect: read the object back before deciding.
+
+    Raised for a timeout, a dropped or reset connection, or a 5xx answer to a write. ``method``, ``path``
+    and ``cause`` (the class name of the underlying failure, e.g. ``ReadTimeout`` or ``HTTP 503``) say
+    which call; no request or response body is kept.
+    """
+
+    def __init__(self, message: str, *, method: str, path: str, cause: str, status: int | None = None) -> None:
+        super().__init__(message, status=status, path=path)
+        self.method = method
+        self.cause = cause

@@ -68,6 +68,9 @@ class Operation(Frozen):
     reason: str
     """Why this operation exists (which manifest difference it resolves)."""
     destructive: bool = False
+    allowed: bool = True
+    """False for a destructive operation without an explicit allow (manifest ``allow_destructive`` or
+    ``--allow-destructive``): it is shown in the plan, and apply refuses the whole plan before any write."""
     risk: Risk = Risk.SAFE
     fingerprint: str | None = None
     """sha256 of the canonical live object this was planned against; ``None`` when it must not exist yet."""
