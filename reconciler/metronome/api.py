@@ -41,6 +41,9 @@ def _compact(**fields: Any) -> dict[str, Any]:
 
 
 def _segment(value: str) -> str:
+    """An id as one path segment; ``.`` and ``..`` would be resolved away and change the endpoint."""
+    if value in ("", ".", ".."):
+        raise ValueError(f"invalid id {value!r}")
     return quote(value, safe="")
 
 
