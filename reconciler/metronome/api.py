@@ -51,14 +51,16 @@ class MetronomeOperations:
     """Named Metronome operations, mixed into :class:`~reconciler.metronome.client.MetronomeClient`."""
 
     async def request(self, method: str, path: str, *, json: Any = None,
-                      params: Mapping[str, Any] | None = None, write: bool = False) -> dict | None:
+                      params: Mapping[str, Any] | None = None, write: bool = False,
+                      idempotency_key: str | None = None) -> dict | None:
         raise NotImplementedError
 
     def report_progress(self, message: str) -> None:
         raise NotImplementedError
 
-    async def _data(self, method: str, path: str, body: Any = None, *, write: bool = False) -> Any:
-        answer = await self.request(method, path, json=body, write=write)
+    async def _data(self, method: str, path: str, body: Any = None, *, write: bool = False,
+                    idempotency_key: str | None = None) -> Any:
+        answer = await self.request(method, path, json=body, write=write, idempotency_key=idempotency_key)
         return None if answer is None else answer.get("data")
 
     # -- customers (§3) ------------------------------------------------------------------------------------
@@ -82,8 +84,9 @@ class MetronomeOperations:
     async def get_customer(self, customer_id: str) -> dict:
         return await self._data("GET", f"/v1/customers/{_segment(customer_id)}")
 
-    async def create_customer(self, body: Mapping[str, Any]) -> dict:
-        return await self._data("POST", "/v1/customers", body, write=True)
+    async def create_customer(self, body: Mapping[str, Any], *, idempotency_key: str | None = None) -> dict:
+        """POST /v1/customers; an ingest alias already in use raises ConflictError."""
+        return await self._data("POST", "/v1/customers", dict(body), write=True, idempotency_key=idempotency_key)
 
     async def set_customer_name(self, customer_id: str, name: str) -> dict:
         return await self._data("POST", f"/v1/customers/{_segment(customer_id)}/setName", {"name": name},
@@ -152,13 +155,15 @@ class MetronomeOperations:
         body = _compact(customer_id=customer_id, contract_id=contract_id, as_of_date=_maybe_iso(as_of_date))
         return await self._data("POST", "/v2/contracts/get", body)
 
-    async def create_contract(self, body: Mapping[str, Any]) -> dict:
+    async def create_contract(self, body: Mapping[str, Any], *, idempotency_key: str | None = None) -> dict:
         """POST /v1/contracts/create; answers ``{id, contract?}``. A reused ``uniqueness_key`` raises ConflictError."""
-        return await self._data("POST", "/v1/contracts/create", dict(body), write=True)
+        return await self._data("POST", "/v1/contracts/create", dict(body), write=True,
+                                idempotency_key=idempotency_key)
 
-    async def edit_contract(self, body: Mapping[str, Any]) -> dict:
-        """POST /v2/contracts/edit; answers ``{id, edit?}``."""
-        return await self._data("POST", "/v2/contracts/edit", dict(body), write=True)
+    async def edit_contract(self, body: Mapping[str, Any], *, idempotency_key: str | None = None) -> dict:
+        """POST /v2/contracts/edit; answers ``{id, edit?}``. A reused ``uniqueness_key`` raises ConflictError."""
+        return await self._data("POST", "/v2/contracts/edit", dict(body), write=True,
+                                idempotency_key=idempotency_key)
 
     async def get_edit_history(self, customer_id: str, contract_id: str) -> list[dict]:
         body = {"customer_id": customer_id, "contract_id": contract_id}

@@ -11,7 +11,9 @@ failure                           read (``write=False``)  write (``write=True``)
 429                               retry                  retry (rejected before doing anything)
 5xx, 408                          retry                  :class:`WriteOutcomeUnknownError`
 timeout, dropped/reset link       retry                  :class:`WriteOutcomeUnknownError`
+2xx whose body cannot be read     retry / ApiError       :class:`WriteOutcomeUnknownError`
 could not connect (never sent)    retry                  retry
+3xx                               raise                  raise
 other 4xx                         raise                  raise
 ================================  =====================  ==========================================
 
@@ -198,16 +200,22 @@ class MetronomeClient(MetronomeOperations):
             self._progress(message)
 
     async def request(self, method: str, path: str, *, json: Any = None,
-                      params: Mapping[str, Any] | None = None, write: bool = False) -> dict | None:
-        """Send one API call (with retries) and return its parsed JSON body, or ``None`` for an empty one."""
+                      params: Mapping[str, Any] | None = None, write: bool = False,
+                      idempotency_key: str | None = None) -> dict | None:
+        """Send one API call (with retries) and return its parsed JSON body, or ``None`` for an empty one.
+
+        ``idempotency_key`` is sent as the ``Idempotency-Key`` header (reference §1.5); it does not change
+        the retry rules, which assume nothing about the server honouring it.
+        """
         method = method.upper()
         _check_path(path)
         self.stats.requests[(method, path)] += 1
         query = _query(params)
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         for attempt in range(1, self.retry.max_attempts + 1):
             try:
-                response = await self._send(method, path, json, query, attempt)
-            except httpx.TransportError as exc:
+                response = await self._send(method, path, json, query, headers, attempt)
+            except httpx.RequestError as exc:
                 delay = self._after_transport_error(exc, method, path, write, attempt)
             else:
                 if not _retriable_status(response.status_code):
@@ -216,13 +224,14 @@ class MetronomeClient(MetronomeOperations):
             await self._wait(delay, method, path, attempt)
         raise AssertionError("unreachable: the last attempt always returns or raises")
 
-    async def _send(self, method: str, path: str, json: Any, query: dict | None, attempt: int) -> httpx.Response:
+    async def _send(self, method: str, path: str, json: Any, query: dict | None, headers: dict | None,
+                    attempt: int) -> httpx.Response:
         async with self._semaphore:
             self.stats.attempts += 1
             started = time.perf_counter()
             try:
-                response = await self._http.request(method, path, json=json, params=query)
-            except httpx.TransportError as exc:
+                response = await self._http.request(method, path, json=json, params=query, headers=headers)
+            except httpx.RequestError as exc:
                 logger.debug("%s %s -> %s after %.3fs (attempt %d)", method, path, type(exc).__name__,
                              time.perf_counter() - started, attempt)
                 raise
@@ -237,7 +246,7 @@ class MetronomeClient(MetronomeOperations):
                              f"(attempt {attempt + 1} of {self.retry.max_attempts})")
         await self._sleep(delay)
 
-    def _after_transport_error(self, exc: httpx.TransportError, method: str, path: str, write: bool,
+    def _after_transport_error(self, exc: httpx.RequestError, method: str, path: str, write: bool,
                                attempt: int) -> float:
         """The wait before the next attempt, or raise if the failure is final."""
         cause = type(exc).__name__
@@ -267,7 +276,7 @@ class MetronomeClient(MetronomeOperations):
         return ApiError(text, status=response.status_code, code=code, path=path)
 
     def _result(self, response: httpx.Response, method: str, path: str, write: bool) -> dict | None:
-        if response.status_code >= 400:
+        if not response.is_success:
             raise _error(response, method, path, self._token)
         if not response.content.strip():
             return None

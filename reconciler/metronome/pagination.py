@@ -26,7 +26,8 @@ from reconciler.errors import ApiError
 
 class Requester(Protocol):
     async def request(self, method: str, path: str, *, json: Any = None,
-                      params: Mapping[str, Any] | None = None, write: bool = False) -> dict | None: ...
+                      params: Mapping[str, Any] | None = None, write: bool = False,
+                      idempotency_key: str | None = None) -> dict | None: ...
 
     def report_progress(self, message: str) -> None: ...
 

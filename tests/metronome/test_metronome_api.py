@@ -221,3 +221,12 @@ def test_naive_timestamps_are_refused():
     with pytest.raises(ValueError):
         iso(datetime(2026, 1, 1))
     assert iso(datetime(2026, 1, 1, 5, tzinfo=timezone(timedelta(hours=2)))) == "2026-01-01T05:00:00+02:00"
+
+
+async def test_creates_pass_an_idempotency_key_header(make_client):
+    echo = Echo({"id": "x"})
+    async with make_client(echo) as client:
+        await client.create_contract({"uniqueness_key": "u"}, idempotency_key="plan-1/op-3")
+        await client.edit_contract({"uniqueness_key": "e"}, idempotency_key="plan-1/op-4")
+        await client.create_customer({"name": "n"})
+    assert [r.headers.get("idempotency-key") for r in echo.requests] == ["plan-1/op-3", "plan-1/op-4", None]

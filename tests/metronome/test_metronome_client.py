@@ -132,3 +132,11 @@ async def test_debug_log_has_method_path_status(make_client, caplog):
     record = [r for r in caplog.records if r.name == "reconciler.metronome"][0]
     assert record.levelname == "DEBUG"
     assert "GET /v1/customers -> 200" in record.getMessage()
+
+
+async def test_a_redirect_is_an_error_not_a_silent_success(make_client):
+    answer = httpx.Response(301, headers={"Location": "https://elsewhere.example/v1/customers"})
+    async with make_client(lambda r: answer) as client:
+        with pytest.raises(ApiError) as caught:
+            await client.request("POST", "/v1/customers", json={}, write=True)
+    assert caught.value.status == 301

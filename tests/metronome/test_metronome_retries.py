@@ -207,3 +207,28 @@ def test_invalid_settings_are_refused():
         MetronomeClient(ENDPOINT, Secret("t"), concurrency=0)
     with pytest.raises(TypeError):
         MetronomeClient(ENDPOINT, "plain-string-token")
+
+
+async def test_undecodable_body_is_retried_on_read_and_unknown_on_write(make_client):
+    script = Script(httpx.DecodingError("bad gzip"))
+    async with make_client(script) as client:
+        assert await client.request("GET", "/v1/customers") == {"data": {"ok": True}}
+    assert script.calls == 2
+    async with make_client(Script(httpx.DecodingError("bad gzip"))) as client:
+        with pytest.raises(WriteOutcomeUnknownError, match="DecodingError"):
+            await client.request("POST", "/v2/contracts/edit", json={}, write=True)
+
+
+async def test_idempotency_key_is_sent_on_every_attempt(make_client):
+    keys: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        keys.append(request.headers.get("idempotency-key"))
+        if len(keys) == 1:
+            return busy(429, **{"Retry-After": "0"})
+        return httpx.Response(200, json={"data": {}})
+
+    async with make_client(handler) as client:
+        await client.request("POST", "/v2/contracts/edit", json={}, write=True, idempotency_key="op-1")
+        await client.request("POST", "/v2/contracts/edit", json={}, write=True)
+    assert keys == ["op-1", "op-1", None]
