@@ -58,12 +58,18 @@ def _to_utc(value: Any) -> Any:
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day, tzinfo=UTC)
     if isinstance(value, str):
-        text = value.strip()
+        return _to_utc(_parse_timestamp(value.strip()))
+    return value
+
+
+def _parse_timestamp(text: str) -> dt.datetime:
+    try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             return dt.datetime.fromisoformat(text).replace(tzinfo=UTC)
-        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return _to_utc(parsed)
-    return value
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a valid timestamp; write it like 2025-01-01T00:00:00Z, "
+                         "or a date like 2025-01-01 (midnight UTC)") from None
 
 
 def _check_year(value: dt.datetime) -> dt.datetime:
@@ -76,7 +82,7 @@ Timestamp = Annotated[
     dt.datetime,
     BeforeValidator(_to_utc),
     AfterValidator(_check_year),
-    WithJsonSchema({"type": "string", "format": "date-time",
+    WithJsonSchema({"type": "string", "anyOf": [{"format": "date-time"}, {"format": "date"}],
                     "description": "RFC 3339 timestamp with offset (Z), or a date meaning midnight UTC"}),
 ]
 

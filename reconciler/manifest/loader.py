@@ -1,0 +1,239 @@
+"""Loading manifests: files and directory trees in, a validated :class:`Desired` out, or every problem.
+
+The recipe (:func:`load`): find the manifest files, read each within its limits, parse its YAML documents
+with marks, check each document's header (``apiVersion``, ``kind``), validate it against its model,
+then run the cross-object rules of :mod:`reconciler.manifest.validate`. Nothing stops at the first
+error: every problem of every file is collected, sorted by file and line, and raised together as one
+:class:`~reconciler.errors.ManifestError`.
+
+Limits, because manifests come from pull requests:
+
+* a file larger than :data:`MAX_FILE_BYTES` is refused unread;
+* inside a directory tree, a symlink whose target lies outside the tree is refused (a file or a
+  directory); symlinked directories inside the tree are not descended, since their target is walked
+  anyway; hidden files and directories (``.git``, ``.github``) are skipped;
+* YAML aliases are refused (see :mod:`reconciler.manifest.yaml_marks`).
+
+This module reads local files only; it imports no HTTP code, so ``reconciler validate`` works offline.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import stat
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from reconciler.errors import ManifestError
+from reconciler.manifest.desired import Desired, Source
+from reconciler.manifest.messages import describe, explain
+from reconciler.manifest.models import API_VERSION, ContractManifest, CustomerManifest
+from reconciler.manifest.problems import Document, Loc, Problem, file_problem
+from reconciler.manifest.validate import validate
+from reconciler.manifest.yaml_marks import parse_documents
+
+MAX_FILE_BYTES = 1_000_000
+"""Largest manifest file read (1 MB): far above any real contract, far below a memory problem."""
+MANIFEST_SUFFIXES = (".yaml", ".yml")
+KINDS: dict[str, type[BaseModel]] = {"Customer": CustomerManifest, "Contract": ContractManifest}
+
+
+def load(paths: Sequence[str | Path]) -> Desired:
+    """Every manifest under ``paths`` (files or directory trees), validated; raises ``ManifestError``."""
+    documents, problems = load_documents(paths)
+    if problems:
+        raise ManifestError(sorted(problems))
+    return to_desired(documents)
+
+
+def load_documents(paths: Sequence[str | Path]) -> tuple[list[Document], list[Problem]]:
+    """The documents that validated (each with its ``manifest``) and every problem found, sorted."""
+    files, problems = manifest_files(paths)
+    documents: list[Document] = []
+    for file in files:
+        file_documents, file_problems = read_file(file)
+        problems += file_problems
+        for document in file_documents:
+            problems += check_document(document)
+            if document.manifest is not None:
+                documents.append(document)
+    problems += validate(documents)
+    return documents, sorted(problems)
+
+
+# --------------------------------------------------------------------------------------------------
+# Finding files
+# --------------------------------------------------------------------------------------------------
+
+def manifest_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[Problem]]:
+    """The manifest files named by ``paths``, each once, directories expanded in sorted order."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = list(_walk(path, path))
+            files += [f for f in found if isinstance(f, Path)]
+            problems += [p for p in found if isinstance(p, Problem)]
+            if not any(isinstance(f, Path) for f in found):
+                problems.append(file_problem(str(path), "no manifest files (*.yaml, *.yml) in this directory"))
+        elif path.exists():
+            files.append(path)
+        else:
+            problems.append(file_problem(str(path), "no such file or directory"))
+    return _unique(files), problems
+
+
+def _walk(directory: Path, root: Path) -> Iterator[Path | Problem]:
+    """Manifest files under ``directory``, in sorted order; symlinks are judged against ``root``'s tree."""
+    tree = root.resolve()
+    for entry in sorted(_entries(directory)):
+        if entry.is_symlink() and not entry.resolve().is_relative_to(tree):
+            yield file_problem(str(entry), f"symlink points outside the manifest tree ({root})",
+                               "copy the file into the tree instead of linking to it")
+        elif entry.is_dir():
+            if not entry.is_symlink():
+                yield from _walk(entry, root)
+        elif entry.suffix in MANIFEST_SUFFIXES:
+            yield entry
+
+
+def _entries(directory: Path) -> list[Path]:
+    return [entry for entry in directory.iterdir() if not entry.name.startswith(".")]
+
+
+def _unique(files: list[Path]) -> list[Path]:
+    seen: set[Path] = set()
+    unique = []
+    for file in files:
+        if file.resolve() not in seen:
+            seen.add(file.resolve())
+            unique.append(file)
+    return unique
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading and parsing one file
+# --------------------------------------------------------------------------------------------------
+
+def read_file(path: Path) -> tuple[list[Document], list[Problem]]:
+    """The YAML documents of one file, or the problems that kept it (or some of it) from being read."""
+    text = _read_text(path)
+    if isinstance(text, Problem):
+        return [], [text]
+    if not text.strip():
+        return [], [file_problem(str(path), "file is empty", "add a Customer or Contract manifest, or delete it")]
+    documents, problems = parse_documents(text, str(path))
+    if not documents and not problems:
+        problems.append(file_problem(str(path), "no manifest documents in this file (only comments?)"))
+    return documents, problems
+
+
+def _read_text(path: Path) -> str | Problem:
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return file_problem(str(path), "not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            return _too_large(path, info.st_size)
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        return file_problem(str(path), f"cannot read file: {exc.strerror or exc}")
+    if len(data) > MAX_FILE_BYTES:
+        return _too_large(path, len(data))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return file_problem(str(path), f"file is not UTF-8 text (byte {exc.start})", "save it as UTF-8")
+
+
+def _too_large(path: Path, size: int) -> Problem:
+    return file_problem(str(path), f"file is {size / 1e6:.1f} MB; manifest files are limited to "
+                        f"{MAX_FILE_BYTES / 1e6:g} MB", "split it into one file per customer")
+
+
+# --------------------------------------------------------------------------------------------------
+# Validating one document against its model
+# --------------------------------------------------------------------------------------------------
+
+def check_document(document: Document) -> list[Problem]:
+    """Header and schema problems of one document; sets ``document.manifest`` when there are none."""
+    model = _model_of(document)
+    if isinstance(model, list):
+        return model
+    if not document.complete:
+        return []  # an alias or merge key was dropped: schema errors would only echo that problem
+    try:
+        document.manifest = model.model_validate(document.data)
+    except ValidationError as exc:
+        return [_problem(document, model, error) for error in exc.errors()]
+    return []
+
+
+def _model_of(document: Document) -> type[BaseModel] | list[Problem]:
+    data = document.data
+    if not isinstance(data, dict):
+        return [document.problem((), f"a manifest must be a mapping with apiVersion, kind, metadata and spec, "
+                                     f"got {describe(data)}")]
+    problems = [*_check_api_version(document), *_check_kind(document)]
+    return problems or KINDS[data["kind"]]
+
+
+def _check_api_version(document: Document) -> list[Problem]:
+    version = document.data.get("apiVersion")
+    if version == API_VERSION:
+        return []
+    hint = f"this reconciler reads apiVersion: {API_VERSION}"
+    if version is None:
+        return [document.problem(("apiVersion",), "missing apiVersion", hint)]
+    return [document.problem(("apiVersion",), f"unsupported apiVersion {describe(version)}", hint)]
+
+
+def _check_kind(document: Document) -> list[Problem]:
+    kind = document.data.get("kind")
+    if kind in KINDS:
+        return []
+    if kind is None:
+        return [document.problem(("kind",), "missing kind", "add kind: Customer or kind: Contract")]
+    close = difflib.get_close_matches(str(kind).capitalize(), list(KINDS), n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]}?" if close else "kind is Customer or Contract"
+    return [document.problem(("kind",), f"unknown kind {describe(kind)}", hint)]
+
+
+def _problem(document: Document, model: type[BaseModel], error: Any) -> Problem:
+    loc: Loc = tuple(error["loc"])
+    message, hint = explain(error, model, value_at(document.data, loc))
+    return document.problem(loc, message, hint)
+
+
+def value_at(data: Any, loc: Loc) -> Any:
+    """The value written at ``loc`` (before any validator changed it), or None."""
+    for part in loc:
+        if isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        elif isinstance(data, dict) and part in data:
+            data = data[part]
+        elif part != "[key]":
+            return None
+    return data
+
+
+# --------------------------------------------------------------------------------------------------
+# Desired
+# --------------------------------------------------------------------------------------------------
+
+def to_desired(documents: list[Document]) -> Desired:
+    """Index validated documents by address (first definition wins; duplicates are validation problems)."""
+    desired = Desired()
+    for document in documents:
+        manifest = document.manifest
+        if isinstance(manifest, CustomerManifest):
+            desired.customers.setdefault(manifest.metadata.name, manifest)
+        else:
+            desired.contracts.setdefault(manifest.address, manifest)
+        desired.sources.setdefault(manifest.address, Source(document.file, document.line, document.column))
+    return desired

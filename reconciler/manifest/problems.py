@@ -1,0 +1,117 @@
+"""What is wrong with the manifests, and where: :class:`Problem`, and :class:`Document`, which locates them.
+
+A ``Problem`` is one finding with a file, a 1-based line and column, the field path a user reads
+(``spec.subscriptions[pro].quantity``: list items are named by their ``key`` when they have one) and a
+message with an optional hint. A ``Document`` is one parsed YAML document together with the marks of its
+mapping keys and sequence items, so that any location given as a pydantic-style ``loc`` tuple
+(``("spec", "subscriptions", 0, "quantity")``) becomes a precise ``Problem``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+#: A location inside a document, pydantic style: mapping keys (str) and sequence indexes (int).
+Loc = tuple[Union[str, int], ...]
+#: 1-based (line, column) of every mapping key and sequence item of a document, keyed by its Loc.
+Marks = dict[Loc, tuple[int, int]]
+
+#: pydantic inserts this marker after a dict key whose *key* (not value) is invalid.
+_DICT_KEY_MARKER = "[key]"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the manifests. Sorted by file, line, column."""
+
+    file: str
+    line: int
+    column: int
+    field: str = ""
+    """Field path inside the document, e.g. ``spec.subscriptions[pro].quantity``; empty for file-level problems."""
+    message: str = ""
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}: "
+        what = f"{self.field}: {self.message}" if self.field else self.message
+        return where + what + (f" (hint: {self.hint})" if self.hint else "")
+
+
+def file_problem(file: str, message: str, hint: str | None = None, line: int = 1, column: int = 1) -> Problem:
+    """A problem about a whole file (unreadable, too large, malformed YAML…)."""
+    return Problem(file, line, column, "", message, hint)
+
+
+@dataclass
+class Document:
+    """One YAML document of a manifest file: its plain data and where each of its parts was written."""
+
+    file: str
+    data: Any
+    marks: Marks = field(default_factory=dict)
+    complete: bool = True
+    """False when parsing had to drop part of the text (an alias, a merge key): the data is not what was written."""
+    manifest: Any = None
+    """The validated ``CustomerManifest`` or ``ContractManifest``, once the document passed its schema."""
+
+    @property
+    def line(self) -> int:
+        return self.marks.get((), (1, 1))[0]
+
+    @property
+    def column(self) -> int:
+        return self.marks.get((), (1, 1))[1]
+
+    def problem(self, loc: Loc, message: str, hint: str | None = None) -> Problem:
+        """A problem at ``loc``, placed at the nearest written ancestor when ``loc`` itself is absent."""
+        line, column = self.mark(loc)
+        return Problem(self.file, line, column, field_path(self.data, loc), message, hint)
+
+    def mark(self, loc: Loc) -> tuple[int, int]:
+        """Line and column of ``loc``, or of its nearest ancestor that the file spells out."""
+        keys = _clean(loc)
+        for end in range(len(keys), -1, -1):
+            found = self.marks.get(keys[:end])
+            if found:
+                return found
+        return (1, 1)
+
+    def where(self, loc: Loc) -> str:
+        """``file:line`` of ``loc``, for messages that point at a first occurrence."""
+        return f"{self.file}:{self.mark(loc)[0]}"
+
+
+def _clean(loc: Loc) -> Loc:
+    """Drop pydantic's ``[key]`` marker and spell dict keys as the YAML text does (strings)."""
+    return tuple(p if isinstance(p, int) else str(p) for p in loc if p != _DICT_KEY_MARKER)
+
+
+def field_path(data: Any, loc: Loc) -> str:
+    """Readable path of ``loc``: ``spec.subscriptions[pro].seat_config.seat_ids[2]``."""
+    text, node = "", data
+    for part in loc:
+        if part == _DICT_KEY_MARKER:
+            continue
+        if isinstance(part, int) and isinstance(node, list):
+            item = node[part] if 0 <= part < len(node) else None
+            text += f"[{_item_name(item, part)}]"
+            node = item
+        else:
+            text += f".{part}" if text else str(part)
+            node = _child(node, part)
+    return text
+
+
+def _item_name(item: Any, index: int) -> str:
+    key = item.get("key") if isinstance(item, dict) else None
+    return key if isinstance(key, str) and key else str(index)
+
+
+def _child(node: Any, part: Any) -> Any:
+    if not isinstance(node, dict):
+        return None
+    if part in node:
+        return node[part]
+    return next((v for k, v in node.items() if str(k) == str(part)), None)

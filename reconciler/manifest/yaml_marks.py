@@ -1,0 +1,174 @@
+"""Parsing manifest YAML safely, remembering where every key and item was written.
+
+:class:`ManifestYamlLoader` is PyYAML's ``SafeLoader`` with these changes:
+
+* **Marks.** Every mapping key and sequence item gets its 1-based line and column, keyed by its path,
+  so that a pydantic error ``loc`` maps back to ``file:line:column``.
+* **Duplicate keys are errors** (PyYAML silently keeps the last one; a billing manifest must not).
+* **No aliases.** ``*alias`` is refused outright, so no "billion laughs" document can expand; it also keeps
+  every value where it is written, which is what a reviewer reads in a pull request. Merge keys (``<<``)
+  are refused for the same reason. Anchors alone are harmless and ignored.
+* **YAML 1.2 scalars.** Only ``true``/``false`` are booleans (``NO``, ``on``, ``yes`` stay strings), ``1e3`` is
+  a number, ``0777`` is decimal, ``1:30`` is a string, and timestamps stay strings, so the data is plain
+  JSON (what the JSON Schema and editors see) and the models decide what a date means.
+
+Problems are collected, never raised: a document that cannot be parsed ends that file's parsing, with the
+line PyYAML reports, and every other file is still read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import yaml
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from reconciler.manifest.problems import Document, Loc, Marks, Problem, file_problem
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_NULL_TAG = "tag:yaml.org,2002:null"
+#: The YAML 1.1 resolvers replaced by their YAML 1.2 core-schema equivalents (or dropped: timestamp).
+_REPLACED_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "float", "timestamp")}
+
+_BOOL_12 = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_INT_12 = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+_FLOAT_12 = re.compile(r"""^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?
+                           |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$""", re.X)
+
+
+def _mark(mark: yaml.Mark) -> tuple[int, int]:
+    return mark.line + 1, mark.column + 1
+
+
+class ManifestYamlLoader(yaml.SafeLoader):
+    """SafeLoader that collects :class:`Problem`s for aliases, merge keys and duplicate keys."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag not in _REPLACED_TAGS]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def __init__(self, stream: str, file: str) -> None:
+        super().__init__(stream)
+        self.file = file
+        self.problems: list[Problem] = []
+        self.dropped = False
+        """True once an alias or merge key was dropped from the current document."""
+
+    def _problem(self, mark: yaml.Mark, message: str, hint: str | None = None) -> None:
+        self.problems.append(file_problem(self.file, message, hint, *_mark(mark)))
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        if self.check_event(AliasEvent):
+            event = self.get_event()
+            self.dropped = True
+            self._problem(event.start_mark, f"YAML alias *{event.anchor} is not allowed in manifests",
+                          "write the value out in full; aliases hide what a change really touches")
+            return ScalarNode(_NULL_TAG, "", event.start_mark, event.end_mark)
+        return super().compose_node(parent, index)
+
+    def flatten_mapping(self, node: MappingNode) -> None:
+        for key_node, _ in node.value:
+            if key_node.tag == _MERGE_TAG:
+                self.dropped = True
+                self._problem(key_node.start_mark, "YAML merge key << is not allowed in manifests",
+                              "write the merged fields out in full")
+        node.value = [(k, v) for k, v in node.value if k.tag != _MERGE_TAG]
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict:
+        self.flatten_mapping(node)
+        seen: dict[Any, yaml.Mark] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if _hashable(key) and key in seen:
+                line = seen[key].line + 1
+                self._problem(key_node.start_mark, f"duplicate key {key!r} (first written on line {line})",
+                              "remove one of them; YAML would silently keep only the last")
+            elif _hashable(key):
+                seen[key] = key_node.start_mark
+        return super().construct_mapping(node, deep)
+
+
+def _construct_int(loader: ManifestYamlLoader, node: ScalarNode) -> int:
+    text = loader.construct_scalar(node)
+    base = {"0o": 8, "0x": 16}.get(text[:2], 10)
+    return int(text[2:] if base != 10 else text, base)
+
+
+ManifestYamlLoader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL_12, list("tTfF"))
+ManifestYamlLoader.add_implicit_resolver("tag:yaml.org,2002:int", _INT_12, list("-+0123456789"))
+ManifestYamlLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_12, list("-+0123456789."))
+ManifestYamlLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+# Timestamps are no longer resolved implicitly; an explicit !!timestamp tag is refused like any unknown tag.
+ManifestYamlLoader.yaml_constructors = {
+    tag: fn for tag, fn in ManifestYamlLoader.yaml_constructors.items() if tag != "tag:yaml.org,2002:timestamp"
+}
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def parse_documents(text: str, file: str) -> tuple[list[Document], list[Problem]]:
+    """Every non-empty document of ``text`` with its marks, and every problem met while parsing."""
+    loader = ManifestYamlLoader(text, file)
+    documents: list[Document] = []
+    try:
+        for node in _nodes(loader):
+            data = loader.construct_document(node)
+            if data is not None:
+                documents.append(Document(file, data, index_marks(node), complete=not loader.dropped))
+    except yaml.MarkedYAMLError as exc:
+        loader.problems.append(_yaml_error(exc, file))
+    except RecursionError:
+        loader.problems.append(file_problem(file, "YAML nesting is too deep", "manifests are a few levels deep"))
+    finally:
+        loader.dispose()
+    return documents, loader.problems
+
+
+def _nodes(loader: ManifestYamlLoader) -> Iterator[Node]:
+    while loader.check_node():
+        loader.dropped = False
+        node = loader.get_node()
+        if node is not None:
+            yield node
+
+
+def _yaml_error(exc: yaml.MarkedYAMLError, file: str) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    line, column = _mark(mark) if mark else (1, 1)
+    message = "malformed YAML: " + "; ".join(p for p in (exc.context, exc.problem) if p)
+    hint = "check the indentation and quoting on this line and the one before"
+    if "could not determine a constructor" in (exc.problem or ""):
+        message, hint = f"malformed YAML: unsupported tag {exc.problem.split('tag ')[-1]}", "remove the !tag"
+    return file_problem(file, message, hint, line, column)
+
+
+def index_marks(root: Node) -> Marks:
+    """Line and column of every mapping key and sequence item under ``root`` (the root itself at ``()``)."""
+    marks: Marks = {(): _mark(root.start_mark)}
+    stack: list[tuple[Loc, Node]] = [((), root)]
+    while stack:
+        loc, node = stack.pop()
+        for child_loc, mark_node, child in _children(loc, node):
+            marks.setdefault(child_loc, _mark(mark_node.start_mark))
+            stack.append((child_loc, child))
+    return marks
+
+
+def _children(loc: Loc, node: Node) -> Iterator[tuple[Loc, Node, Node]]:
+    if isinstance(node, MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, ScalarNode):
+                yield loc + (key_node.value,), key_node, value_node
+    elif isinstance(node, SequenceNode):
+        for index, item in enumerate(node.value):
+            yield loc + (index,), item, item
