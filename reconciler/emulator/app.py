@@ -1,0 +1,208 @@
+"""The ASGI application: the route table, the control layer (auth, counters, latency, faults) and admin routes.
+
+Request flow for an API path (anything outside ``/_emulator``): count it under its route template, add the
+configured latency, maybe inject a fault, require ``Authorization: Bearer <non-empty>``, then dispatch. Paths
+and methods outside the route table answer 501. Admin routes under ``/_emulator`` need no token and are never
+counted. The bearer token is never logged or echoed; the request log holds method, path, status and duration.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+import anyio
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from reconciler.emulator import routes_catalog as catalog
+from reconciler.emulator import routes_contracts as contracts
+from reconciler.emulator import routes_customers as customers
+from reconciler.emulator.errors import ApiError
+
+log = logging.getLogger("reconciler.emulator")
+
+ADMIN_PREFIX = "/_emulator"
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+#: (method, path template, handler, is_write)
+API_ROUTES: list[tuple[str, str, Any, bool]] = [
+    ("POST", "/v1/customers", customers.create_customer, True),
+    ("GET", "/v1/customers", customers.list_customers, False),
+    ("GET", "/v1/customers/{customer_id}", customers.get_customer, False),
+    ("POST", "/v1/customers/{customer_id}/setName", customers.set_name, True),
+    ("POST", "/v1/customers/{customer_id}/setIngestAliases", customers.set_ingest_aliases, True),
+    ("POST", "/v1/customers/archive", customers.archive_customer, True),
+    ("POST", "/v1/setCustomerBillingProviderConfigurations", customers.set_billing_provider_configurations, True),
+    ("POST", "/v1/getCustomerBillingProviderConfigurations", customers.get_billing_provider_configurations, False),
+    ("POST", "/v1/customFields/listKeys", customers.list_keys, False),
+    ("POST", "/v1/customFields/addKey", customers.add_key, True),
+    ("POST", "/v1/customFields/removeKey", customers.remove_key, True),
+    ("POST", "/v1/customFields/setValues", customers.set_values, True),
+    ("POST", "/v1/customFields/deleteValues", customers.delete_values, True),
+    ("GET", "/v1/credit-types/list", catalog.list_credit_types, False),
+    ("POST", "/v1/contract-pricing/products/list", catalog.list_products, False),
+    ("POST", "/v1/contract-pricing/products/get", catalog.get_product, False),
+    ("POST", "/v1/contract-pricing/rate-cards/list", catalog.list_rate_cards, False),
+    ("POST", "/v1/contract-pricing/rate-cards/get", catalog.get_rate_card, False),
+    ("POST", "/v1/contract-pricing/rate-cards/getRates", catalog.get_rates, False),
+    ("POST", "/v1/contracts/create", contracts.create, True),
+    ("POST", "/v1/contracts/archive", contracts.archive, True),
+    ("POST", "/v1/contracts/updateEndDate", contracts.update_end_date, True),
+    ("POST", "/v1/contracts/getSubscriptionSeatsHistory", contracts.seats_history, False),
+    ("POST", "/v1/contracts/getSubscriptionQuantityHistory", contracts.quantity_history, False),
+    ("POST", "/v2/contracts/get", contracts.get_v2, False),
+    ("POST", "/v2/contracts/list", contracts.list_v2, False),
+    ("POST", "/v2/contracts/edit", contracts.edit, True),
+    ("POST", "/v2/contracts/getEditHistory", contracts.edit_history, False),
+]
+
+
+class DropConnection(Exception):
+    """Raised in-process to drop the connection; the transport turns it into ``httpx.RemoteProtocolError``."""
+
+
+class SimulatedTimeout(Exception):
+    """Raised in-process for a timeout fault; the transport turns it into ``httpx.ReadTimeout``."""
+
+
+async def not_implemented(request: Request) -> JSONResponse:
+    return JSONResponse({"message": f"{request.method} {request.url.path} is not implemented by the reconciler "
+                                    "emulator"}, status_code=501)
+
+
+async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+    return JSONResponse(exc.body(), status_code=exc.status)
+
+
+def build_app(emulator: Any) -> Any:
+    """The Starlette app wrapped in the control layer."""
+    from reconciler.emulator.admin import ADMIN_ROUTES
+
+    routes = [Route(path, handler, methods=[method]) for method, path, handler, _ in API_ROUTES]
+    routes += ADMIN_ROUTES
+    routes.append(Route("/{path:path}", not_implemented, methods=ALL_METHODS))
+    app = Starlette(routes=routes, exception_handlers={ApiError: api_error})
+    app.state.emulator = emulator
+    return ControlLayer(app, emulator)
+
+
+class ControlLayer:
+    """Pure ASGI middleware: auth, counters, latency, faults and the request log for API paths."""
+
+    def __init__(self, app: Starlette, emulator: Any) -> None:
+        self.app = app
+        self.emulator = emulator
+        self.state = app.state
+        self._templates = [(Route(path, handler, methods=[method]), method, path, write)
+                           for method, path, handler, write in API_ROUTES]
+
+    def route_of(self, method: str, path: str) -> tuple[str, bool]:
+        for route, route_method, template, write in self._templates:
+            if route_method == method and route.path_regex.match(path):
+                return f"{method} {template}", write
+        return f"{method} {path}", False
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        emu = self.emulator
+        route, write = self.route_of(scope["method"], scope["path"])
+        emu.stats.count(route, write=write)
+        status: list[int] = []
+        send = _recording(send, status)
+        try:
+            await self._delay()
+            rule = emu.faults.pick(scope["method"], scope["path"])
+            if rule is not None:
+                emu.stats.fault(rule.kind)
+                await self._inject(rule, scope, receive, send)
+            else:
+                await self._serve(scope, receive, send)
+        finally:
+            if status:
+                emu.stats.status(status[0])
+            log.info("%s %s %s %.1fms", scope["method"], scope["path"], status[0] if status else "dropped",
+                     (time.perf_counter() - started) * 1000)
+
+    async def _delay(self) -> None:
+        delay_ms = self.emulator.latency.sample_ms()
+        if delay_ms > 0:
+            self.emulator.stats.latency(delay_ms)
+            await anyio.sleep(delay_ms / 1000)
+
+    async def _serve(self, scope: dict, receive: Any, send: Any) -> None:
+        if not _authorized(scope):
+            await _send_json(send, 401, {"message": "Unauthorized: send Authorization: Bearer <token>"})
+            return
+        await self.app(scope, receive, send)
+
+    async def _inject(self, rule: Any, scope: dict, receive: Any, send: Any) -> None:
+        if rule.kind == "429":
+            await _send_json(send, 429, {"message": "Too many requests (injected by the reconciler emulator)"},
+                             headers=[(b"retry-after", str(rule.retry_after).encode())])
+        elif rule.kind in ("500", "503"):
+            await _send_json(send, int(rule.kind), {"message": f"Injected {rule.kind} by the reconciler emulator"})
+        elif rule.kind == "drop":
+            _drop(send)
+        elif rule.kind == "timeout":
+            if _server_transport(send) is None:
+                raise SimulatedTimeout(scope["path"])
+            await anyio.sleep(rule.delay_s)
+            _drop(send)
+        elif rule.kind == "lost_response":
+            await self._serve(scope, receive, _swallow)
+            _drop(send)
+
+
+def _authorized(scope: dict) -> bool:
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            return scheme.lower() == "bearer" and bool(token.strip())
+    return False
+
+
+async def _send_json(send: Any, status: int, payload: Any, headers: list | None = None) -> None:
+    body = json.dumps(payload).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            *(headers or [])]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _recording(send: Any, status: list[int]) -> Any:
+    async def recording_send(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            status.append(message["status"])
+        await send(message)
+
+    recording_send.inner = send  # type: ignore[attr-defined]
+    return recording_send
+
+
+async def _swallow(message: dict) -> None:
+    """A ``send`` that loses the response (the write has been committed by then)."""
+
+
+def _server_transport(send: Any) -> Any:
+    """The asyncio transport behind uvicorn's ``send`` (its bound RequestResponseCycle), if served by uvicorn."""
+    inner = getattr(send, "inner", send)
+    cycle = getattr(inner, "__self__", None)
+    return getattr(cycle, "transport", None)
+
+
+def _drop(send: Any) -> None:
+    """Close the connection without a response: a real TCP abort when served, an exception in-process."""
+    transport = _server_transport(send)
+    if transport is None:
+        raise DropConnection()
+    cycle = getattr(getattr(send, "inner", send), "__self__")
+    cycle.disconnected = True  # keeps uvicorn from writing its own 500 on the aborted socket
+    transport.abort()
