@@ -99,7 +99,7 @@ def describe(value: Any) -> str:
     if isinstance(value, (int, float)):
         return f"{value!r}" if abs(value) < 1e16 else f"{value:g}"
     if isinstance(value, str):
-        return f"text {value[:60]!r}"
+        return repr(value if len(value) <= 60 else value[:57] + "...")
     return "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else type(value).__name__
 
 
@@ -116,14 +116,13 @@ def _unknown_field(loc: Loc, model: type[BaseModel]) -> tuple[str, str | None]:
 def _missing_field(loc: Loc, model: type[BaseModel]) -> tuple[str, str | None]:
     name, owner = str(loc[-1]), model_at(model, loc[:-1])
     info = owner.model_fields.get(name) if owner else None
-    description = (info.description or "").split("\n")[0] if info else ""
+    description = (info.description or "").split("\n")[0].replace("``", "") if info else ""
     return f"missing required field {name!r}", f"add {name}: ({description})" if description else f"add {name}:"
 
 
 def _bad_choice(expected: str, original: Any) -> tuple[str, str | None]:
     allowed = re.findall(r"'([^']*)'", expected)
-    shown = repr(original) if isinstance(original, str) else describe(original)
-    message = f"{shown} is not one of {', '.join(allowed)}"
+    message = f"{describe(original)} is not one of {', '.join(allowed)}"
     if not isinstance(original, str):
         return message, None
     close = difflib.get_close_matches(original.upper(), [a.upper() for a in allowed], n=1, cutoff=0.6)

@@ -138,7 +138,9 @@ def _items(spec: ContractSpec, lists: Iterable[str]) -> Iterator[tuple[Loc, Any]
 
 def duplicate_keys(document: Document, spec: ContractSpec) -> Iterator[Problem]:
     for lists in KEY_NAMESPACES:
-        entries = ((item.key, document, loc + ("key",)) for loc, item in _items(spec, lists))
+        locs = sorted(((loc + ("key",), item.key) for loc, item in _items(spec, lists)),
+                      key=lambda entry: document.mark(entry[0]))  # report the later one, in file order
+        entries = ((key, document, loc) for loc, key in locs)
         for key, _, loc, first in _duplicates(entries):
             shared = " (commits and recurring_commits share keys)" if len(lists) > 1 else ""
             yield document.problem(loc, f"key {key!r} is already used at {first}{shared}",

@@ -57,6 +57,8 @@ class ManifestYamlLoader(yaml.SafeLoader):
         self.problems: list[Problem] = []
         self.dropped = False
         """True once an alias or merge key was dropped from the current document."""
+        self.aliases: set[str] = set()
+        """Alias names met in the current document."""
 
     def _problem(self, mark: yaml.Mark, message: str, hint: str | None = None) -> None:
         self.problems.append(file_problem(self.file, message, hint, *_mark(mark)))
@@ -64,9 +66,10 @@ class ManifestYamlLoader(yaml.SafeLoader):
     def compose_node(self, parent: Node | None, index: Any) -> Node:
         if self.check_event(AliasEvent):
             event = self.get_event()
-            self.dropped = True
-            self._problem(event.start_mark, f"YAML alias *{event.anchor} is not allowed in manifests",
-                          "write the value out in full; aliases hide what a change really touches")
+            if event.anchor not in self.aliases:  # one problem per alias name, not one per use
+                self._problem(event.start_mark, f"YAML alias *{event.anchor} is not allowed in manifests",
+                              "write the value out in full; aliases hide what a change really touches")
+            self.aliases.add(event.anchor)
             return ScalarNode(_NULL_TAG, "", event.start_mark, event.end_mark)
         return super().compose_node(parent, index)
 
@@ -124,7 +127,8 @@ def parse_documents(text: str, file: str) -> tuple[list[Document], list[Problem]
         for node in _nodes(loader):
             data = loader.construct_document(node)
             if data is not None:
-                documents.append(Document(file, data, index_marks(node), complete=not loader.dropped))
+                complete = not (loader.dropped or loader.aliases)
+                documents.append(Document(file, data, index_marks(node), complete=complete))
     except yaml.MarkedYAMLError as exc:
         loader.problems.append(_yaml_error(exc, file))
     except RecursionError:
@@ -136,7 +140,7 @@ def parse_documents(text: str, file: str) -> tuple[list[Document], list[Problem]
 
 def _nodes(loader: ManifestYamlLoader) -> Iterator[Node]:
     while loader.check_node():
-        loader.dropped = False
+        loader.dropped, loader.aliases = False, set()
         node = loader.get_node()
         if node is not None:
             yield node
