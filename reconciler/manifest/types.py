@@ -99,12 +99,14 @@ def _reject_bool(value: Any) -> Any:
     return value
 
 
-Number = Annotated[float, BeforeValidator(_reject_bool), AfterValidator(_finite),
-                   Field(allow_inf_nan=False, ge=-1e15, le=1e15)]
-NonNegative = Annotated[float, BeforeValidator(_reject_bool), AfterValidator(_finite),
-                        Field(allow_inf_nan=False, ge=0, le=1e15)]
-Fraction = Annotated[float, BeforeValidator(_reject_bool), Field(allow_inf_nan=False, ge=0, le=1)]
-Count = Annotated[int, BeforeValidator(_reject_bool), Field(ge=0, le=1_000_000)]
+# The bounds come first so that they constrain the number itself and appear in the JSON Schema as
+# minimum/maximum (placed after a validator, pydantic emits them as unknown "ge"/"le" keywords).
+Number = Annotated[float, Field(allow_inf_nan=False, ge=-1e15, le=1e15), BeforeValidator(_reject_bool),
+                   AfterValidator(_finite)]
+NonNegative = Annotated[float, Field(allow_inf_nan=False, ge=0, le=1e15), BeforeValidator(_reject_bool),
+                        AfterValidator(_finite)]
+Fraction = Annotated[float, Field(allow_inf_nan=False, ge=0, le=1), BeforeValidator(_reject_bool)]
+Count = Annotated[int, Field(ge=0, le=1_000_000), BeforeValidator(_reject_bool)]
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 Key = Annotated[str, Field(pattern=KEY_PATTERN)]
 Ref = Annotated[str, Field(min_length=1, max_length=255)]
