@@ -95,7 +95,9 @@ def clip(text: str, limit: int) -> str:
 
 
 def plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+    if count == 1:
+        return f"1 {noun}"
+    return f"{count:,} {noun}" + ("es" if noun.endswith("s") else "s")
 
 
 def _is_list_change(change: Change) -> bool:

@@ -196,7 +196,7 @@ def test_no_bearer_token_reaches_the_file_or_renderings(monkeypatch, build_plan)
     assert resolve_token(endpoint).reveal() == canary  # the token is really in play
     plan = build_plan(target=endpoint.display)
     outputs = [dump_plan(plan), dump_plan(plan, indent=None)]
-    outputs += [render(plan, fmt) for fmt in ("text", "json")]
+    outputs += [render(plan, fmt) for fmt in ("text", "markdown", "json")]
     for output in outputs:
         assert canary not in output
 
@@ -230,7 +230,7 @@ def test_plan_format_and_renderers_import_no_http_library():
         "import sys\n"
         "import reconciler.plan.model, reconciler.plan.format\n"
         "import reconciler.render, reconciler.render.common, reconciler.render.text\n"
-        "import reconciler.render.json\n"
+        "import reconciler.render.markdown, reconciler.render.json\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
         "{'httpx', 'httpcore', 'h11', 'requests', 'urllib3', 'aiohttp', 'anyio'})\n"
         "print(','.join(bad))\n"
