@@ -1,0 +1,71 @@
+"""The one-way pipeline of DESIGN.md §2 as a recipe: load manifests, read live state, plan.
+
+Reads happen before planning and nothing here writes; :mod:`reconciler.apply` is the only writer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Sequence
+
+from reconciler.errors import ConfigError
+from reconciler.manifest.desired import Desired
+from reconciler.manifest.loader import load
+from reconciler.plan.model import Plan
+from reconciler.plan.planner import PlanOptions, default_effective_at, plan
+
+UTC = dt.timezone.utc
+
+
+def parse_shard(value: str | None) -> tuple[int, int] | None:
+    """``K/N`` (1-based) -> (K, N)."""
+    if not value:
+        return None
+    try:
+        k, n = (int(x) for x in value.split("/"))
+    except ValueError:
+        raise ConfigError(f"--shard {value!r} is not K/N", hint="e.g. --shard 2/4 plans the second of four shards")
+    if not 1 <= k <= n:
+        raise ConfigError(f"--shard {value!r}: K must be between 1 and N")
+    return k, n
+
+
+def shard_of(customer_key: str, count: int) -> int:
+    """The 1-based shard of a customer: a stable hash, the same on every machine and Python version."""
+    return int(hashlib.sha256(customer_key.encode()).hexdigest(), 16) % count + 1
+
+
+def select_shard(desired: Desired, shard: tuple[int, int] | None) -> Desired:
+    """Only the customers (and their contracts) of one shard. Partitioning by customer keeps a customer's
+    create and its contracts' operations in the same shard."""
+    if shard is None:
+        return desired
+    k, n = shard
+    customers = {key: c for key, c in desired.customers.items() if shard_of(key, n) == k}
+    contracts = {a: c for a, c in desired.contracts.items() if shard_of(c.customer_ref, n) == k}
+    return Desired(customers=customers, contracts=contracts, sources=desired.sources)
+
+
+async def read(desired: Desired, *, endpoint: str | None, now: dt.datetime,
+               progress: Callable[[str], None] | None = None, transport=None):
+    """Open the endpoint and read everything the plan needs. Returns (endpoint, live)."""
+    from reconciler.live.read import read_live
+    from reconciler.metronome import open_client, resolve_endpoint
+
+    resolved = resolve_endpoint(endpoint)
+    async with open_client(resolved, progress=progress, transport=transport) as client:
+        live = await read_live(client, desired, seats_from=default_effective_at(now))
+    return resolved, live
+
+
+async def make_plan(paths: Sequence[str], *, endpoint: str | None = None, now: dt.datetime | None = None,
+                    targets: Sequence[str] | None = None, allow_destructive: Sequence[str] | None = None,
+                    progress: Callable[[str], None] | None = None, shard: str | None = None,
+                    transport=None) -> Plan:
+    now = (now or dt.datetime.now(UTC)).astimezone(UTC)
+    desired = select_shard(load(list(paths)), parse_shard(shard))
+    resolved, live = await read(desired, endpoint=endpoint, now=now, progress=progress, transport=transport)
+    options = PlanOptions(target=resolved.display, allow_destructive=frozenset(allow_destructive or ()),
+                          targets=frozenset(targets or ()))
+    return plan(desired, live, now, options)
