@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-import pytest
 
 from reconciler.plan.model import Change, Operation, Request
 from reconciler.render.common import NO_CHANGES
