@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-
 from reconciler.plan.model import Change, Operation, Request
 from reconciler.render.common import NO_CHANGES
 from reconciler.render.text import render_text, use_color
