@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from reconciler.metronome.pagination import (
+    body_cursor,
     body_cursor_field,
     body_cursor_next_page,
     collect,
@@ -193,6 +194,22 @@ class MetronomeOperations:
                         ending_before=_maybe_iso(ending_before))
         return await collect(body_cursor_next_page(self, "/v1/contracts/getSubscriptionSeatsHistory",
                                                    json=body, limit=10))
+
+    async def list_customer_commits(self, customer_id: str, *, include_contract_commits: bool = True,
+                                    include_archived: bool | None = None) -> list[dict]:
+        """POST /v1/contracts/customerCommits/list, every page (body ``next_page``, limit 25). There is no
+        contract filter: callers keep the commits whose ``contract.id`` they want."""
+        body = _compact(customer_id=customer_id, include_contract_commits=include_contract_commits,
+                        include_archived=include_archived)
+        return await collect(body_cursor(self, "/v1/contracts/customerCommits/list", json=body, limit=25))
+
+    async def list_customer_credits(self, customer_id: str, *, include_contract_credits: bool = True,
+                                    include_archived: bool | None = None) -> list[dict]:
+        """POST /v1/contracts/customerCredits/list, every page (body ``next_page``, limit 25); filter on
+        ``contract.id`` client-side."""
+        body = _compact(customer_id=customer_id, include_contract_credits=include_contract_credits,
+                        include_archived=include_archived)
+        return await collect(body_cursor(self, "/v1/contracts/customerCredits/list", json=body, limit=25))
 
     async def get_subscription_quantity_history(self, customer_id: str, contract_id: str,
                                                 subscription_id: str) -> dict:

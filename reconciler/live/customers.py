@@ -1,0 +1,125 @@
+"""Finding the customers the manifests manage, by identity (DESIGN.md §3), with the cheaper of two strategies.
+
+A customer key is the ``metadata.name`` of a Customer manifest (found by that ingest alias, or by its ``spec.id``
+pin), a name a contract's ``spec.customer`` uses without a Customer manifest (found by ingest alias), or the raw
+``spec.customer_id`` of a contract whose customer no manifest manages (found by id). Archived customers never
+match: the alias and list reads only return active customers, and a customer fetched by id with ``archived_at``
+counts as absent.
+
+Strategies, for N customer keys in an account of A active customers:
+
+* ``lookup``: one request per key, ``GET /v1/customers?ingest_alias=<name>`` or ``GET /v1/customers/{id}``
+  (N requests, all concurrent).
+* ``scan``: ``GET /v1/customers`` once, 100 per page, indexed by id and by every ingest alias
+  (ceil(A / 100) requests, sequential pages, none per key).
+
+``auto`` scans when more than :data:`SCAN_THRESHOLD` keys are managed: with a dedicated account (A close to N)
+the scan costs about N/100 requests instead of N. An account with far more customers than the manifests manage
+(A/100 > N, e.g. one shard of a huge estate) should pass ``lookup``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from reconciler.errors import NotFoundError
+from reconciler.manifest.desired import Desired
+
+SCAN_THRESHOLD = 50
+CustomerLookup = Literal["auto", "lookup", "scan"]
+
+
+@dataclass(frozen=True)
+class CustomerIdentity:
+    """How one customer key is found, and what must be read about it besides its contracts."""
+
+    key: str
+    """The key in ``Live.customers``: ``metadata.name``, or the raw id."""
+    customer_id: str | None = None
+    """A ``spec.id`` pin or a contract's ``spec.customer_id``: found by id."""
+    ingest_alias: str | None = None
+    """Otherwise found by this identity ingest alias."""
+    reads_billing_provider_configurations: bool = False
+
+
+def customer_identities(desired: Desired) -> list[CustomerIdentity]:
+    """Every customer key the manifests name, once, Customer manifests first."""
+    found: dict[str, CustomerIdentity] = {}
+    with_configs = _keys_reading_configurations(desired)
+    for key, manifest in desired.customers.items():
+        pin = manifest.spec.id
+        found[key] = CustomerIdentity(key, pin, None if pin else key, key in with_configs)
+    for contract in desired.contracts.values():
+        key = contract.customer_ref
+        if key in found:
+            continue
+        by_id = contract.spec.customer_id
+        found[key] = CustomerIdentity(key, by_id, None if by_id else key, key in with_configs)
+    return list(found.values())
+
+
+def _keys_reading_configurations(desired: Desired) -> set[str]:
+    keys = {key for key, c in desired.customers.items() if c.spec.billing_provider_configurations}
+    keys |= {c.customer_ref for c in desired.contracts.values() if c.spec.billing_provider_configuration}
+    return keys
+
+
+class CustomerFinder(Protocol):
+    async def find(self, identity: CustomerIdentity) -> dict | None:
+        """The live ``CustomerDetail`` for ``identity``, or ``None`` when it does not exist (or is archived)."""
+
+
+def customer_finder(client, identities: list[CustomerIdentity], lookup: CustomerLookup = "auto",
+                    threshold: int = SCAN_THRESHOLD) -> CustomerFinder:
+    if lookup == "scan" or (lookup == "auto" and len(identities) > threshold):
+        return ScanFinder(client)
+    return LookupFinder(client)
+
+
+class LookupFinder:
+    """One request per customer key."""
+
+    def __init__(self, client) -> None:
+        self._client = client
+
+    async def find(self, identity: CustomerIdentity) -> dict | None:
+        if identity.customer_id:
+            return _active(await self._by_id(identity.customer_id))
+        matches = await self._client.list_customers(ingest_alias=identity.ingest_alias)
+        return next((c for c in matches if _active(c)), None)
+
+    async def _by_id(self, customer_id: str) -> dict | None:
+        try:
+            return await self._client.get_customer(customer_id)
+        except NotFoundError:
+            return None
+
+
+class ScanFinder:
+    """Every active customer read once (the first ``find`` reads; the others wait for it), then indexed."""
+
+    def __init__(self, client) -> None:
+        self._client = client
+        self._lock = asyncio.Lock()
+        self._by_id: dict[str, dict] | None = None
+        self._by_alias: dict[str, dict] = {}
+
+    async def find(self, identity: CustomerIdentity) -> dict | None:
+        async with self._lock:
+            if self._by_id is None:
+                self._index(await self._client.list_customers())
+        if identity.customer_id:
+            return self._by_id.get(identity.customer_id)
+        return self._by_alias.get(identity.ingest_alias)
+
+    def _index(self, customers: list[dict]) -> None:
+        active = [c for c in customers if _active(c)]
+        self._by_id = {c["id"]: c for c in active}
+        self._by_alias = {alias: c for c in active for alias in c.get("ingest_aliases") or []}
+        self._client.report_progress(f"indexed {len(active)} customers")
+
+
+def _active(customer: dict | None) -> dict | None:
+    return customer if customer is not None and not customer.get("archived_at") else None

@@ -1,0 +1,168 @@
+"""The live read phase: fetch from Metronome exactly what the manifests manage, into :class:`Live`.
+
+The planner never does I/O; everything it needs is read here, with every independent request in flight at once
+(the client's semaphore bounds them) and each customer read as soon as it is found.
+
+Requests, with page sizes fixed by the API (``ceil`` of items over page size, at least one request each):
+
+=====================================================  ======================================================
+what                                                   requests
+=====================================================  ======================================================
+catalog (always, concurrent)                           products/100 + rate cards/100 + credit types/100
+                                                       + custom field key pages (≥ 4 in all)
+customers, ``lookup`` strategy (≤ 50 keys)              1 per customer key (by ingest alias, or by id)
+customers, ``scan`` strategy (> 50 keys)                active customers in the account/100, none per key
+per existing customer                                  its non-archived contracts/20
+  + if it declares or its contracts use billing          1 (``getCustomerBillingProviderConfigurations``)
+  provider configurations
+  + if a contract's ``has_more.commits`` (``credits``)   the customer's commits/25 (credits/25), once per customer
+per SEAT_BASED subscription of a managed contract      its seat segments since ``starting_at``/10
+=====================================================  ======================================================
+
+So 10,000 customers with one contract and one SEAT_BASED subscription each, in an account of 10,000 customers:
+4 + 100 (scan) + 10,000 (contracts) + 10,000 (seats) = 20,104 requests; the lookup strategy would add 9,900.
+
+Seats are read only for contracts a manifest manages (by ``uniqueness_key``, or by ``spec.id`` when pinned,
+exactly as the planner matches them), from the earliest time the plan may change them:
+``min(seats_from, earliest changes_effective_at of the manifest's subscriptions)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from reconciler.live.customers import (
+    SCAN_THRESHOLD,
+    CustomerFinder,
+    CustomerIdentity,
+    CustomerLookup,
+    customer_finder,
+    customer_identities,
+)
+from reconciler.live.model import Catalog, Live, LiveContract, LiveCustomer
+from reconciler.manifest.desired import Desired
+from reconciler.manifest.models import ContractManifest
+from reconciler.plan.identity import contract_uniqueness_key
+
+#: the custom field entities a manifest can set values on.
+CUSTOM_FIELD_ENTITIES = ("customer", "contract", "subscription", "commit", "contract_credit")
+#: ``has_more`` section, and the client operation that lists all of the customer's items of that section.
+TRUNCATED_SECTIONS = (("commits", "list_customer_commits"), ("credits", "list_customer_credits"))
+
+
+async def read_live(client, desired: Desired, *, seats_from: datetime, customer_lookup: CustomerLookup = "auto",
+                    scan_threshold: int = SCAN_THRESHOLD) -> Live:
+    """Read the catalog and every customer the manifests name, with their contracts and managed seats."""
+    identities = customer_identities(desired)
+    finder = customer_finder(client, identities, customer_lookup, scan_threshold)
+    progress = _Progress(client, len(identities))
+    reads = [_read_customer(client, finder, identity, desired, seats_from, progress) for identity in identities]
+    catalog, *customers = await asyncio.gather(read_catalog(client), *reads)
+    found = {identity.key: customer for identity, customer in zip(identities, customers) if customer}
+    return Live(catalog=catalog, customers=found)
+
+
+async def read_catalog(client) -> Catalog:
+    products, rate_cards, credit_types, keys = await asyncio.gather(
+        client.list_products(), client.list_rate_cards(), client.list_credit_types(),
+        client.list_custom_field_keys(CUSTOM_FIELD_ENTITIES))
+    return Catalog(products=products, rate_cards=rate_cards, credit_types=credit_types, custom_field_keys=keys)
+
+
+async def _read_customer(client, finder: CustomerFinder, identity: CustomerIdentity, desired: Desired,
+                         seats_from: datetime, progress: _Progress) -> LiveCustomer | None:
+    customer = await finder.find(identity)
+    if customer is None:
+        progress.tick()
+        return None
+    manifests = desired.contracts_of(identity.key)
+    configurations, contracts = await asyncio.gather(
+        _billing_provider_configurations(client, customer["id"], identity),
+        read_contracts(client, customer["id"], identity.key, manifests, seats_from))
+    progress.tick()
+    return LiveCustomer(customer=customer, billing_provider_configurations=configurations, contracts=contracts)
+
+
+async def _billing_provider_configurations(client, customer_id: str, identity: CustomerIdentity) -> list[dict]:
+    if not identity.reads_billing_provider_configurations:
+        return []
+    return await client.get_billing_provider_configurations(customer_id)
+
+
+async def read_contracts(client, customer_id: str, customer_key: str, manifests: list[ContractManifest],
+                         seats_from: datetime) -> list[LiveContract]:
+    """Every non-archived contract of a customer, completed, with seats for the ones ``manifests`` manage."""
+    contracts = [LiveContract(c) for c in await client.list_contracts(customer_id) if not c.get("archived_at")]
+    managed = managed_contracts([c.contract for c in contracts], customer_key, manifests)
+    seat_reads = [read_seats(client, live, seats_start(managed[live.contract["id"]], seats_from))
+                  for live in contracts if live.contract.get("id") in managed]
+    await asyncio.gather(complete_contracts(client, customer_id, [c.contract for c in contracts]), *seat_reads)
+    return contracts
+
+
+def managed_contracts(contracts: list[dict], customer_key: str,
+                      manifests: list[ContractManifest]) -> dict[str, ContractManifest]:
+    """Live contract id -> the manifest managing it, matched as the planner does: the ``spec.id`` pin when
+    there is one, else the ``uniqueness_key`` derived from the address."""
+    by_id = {c.get("id"): c for c in contracts}
+    by_key = {c.get("uniqueness_key"): c for c in contracts if c.get("uniqueness_key")}
+    managed: dict[str, ContractManifest] = {}
+    for manifest in manifests:
+        pin = manifest.spec.id
+        live = by_id.get(pin) if pin else by_key.get(contract_uniqueness_key(customer_key, manifest.metadata.name))
+        if live is not None:
+            managed[live["id"]] = manifest
+    return managed
+
+
+def seats_start(manifest: ContractManifest, seats_from: datetime) -> datetime:
+    """The earliest time the plan may change this contract's seats: ``seats_from``, or an earlier
+    ``changes_effective_at`` of one of the manifest's subscriptions."""
+    stated = [s.changes_effective_at for s in manifest.spec.subscriptions if s.changes_effective_at]
+    return min([seats_from, *stated])
+
+
+async def read_seats(client, live: LiveContract, starting_at: datetime) -> None:
+    """Fill ``live.seats`` for every SEAT_BASED subscription of the contract (concurrently)."""
+    contract = live.contract
+    ids = [s["id"] for s in contract.get("subscriptions") or []
+           if s.get("quantity_management_mode") == "SEAT_BASED" and s.get("id")]
+    histories = await asyncio.gather(*(
+        client.get_subscription_seats_history(contract["customer_id"], contract["id"], sub, starting_at=starting_at)
+        for sub in ids))
+    live.seats.update(zip(ids, histories))
+
+
+async def complete_contracts(client, customer_id: str, contracts: list[dict]) -> None:
+    """Fill the commit/credit lists that ``has_more`` says were truncated, in place, with one customer-wide list
+    per section (the API cannot filter by contract: kept by ``contract.id``). A filled section's ``has_more``
+    flag is cleared. Apply's read-back should call this too, so its fingerprint sees the same lists."""
+    sections = [(section, operation) for section, operation in TRUNCATED_SECTIONS
+                if any((c.get("has_more") or {}).get(section) for c in contracts)]
+    fetched = await asyncio.gather(*(getattr(client, operation)(customer_id) for _, operation in sections))
+    for (section, _), items in zip(sections, fetched):
+        for contract in contracts:
+            if (contract.get("has_more") or {}).get(section):
+                _fill(contract, section, items)
+
+
+def _fill(contract: dict, section: str, items: list[dict]) -> None:
+    embedded = list(contract.get(section) or [])
+    seen = {item.get("id") for item in embedded}
+    own = [item for item in items if (item.get("contract") or {}).get("id") == contract["id"]]
+    contract[section] = embedded + [item for item in own if item.get("id") not in seen]
+    contract["has_more"] = {**contract["has_more"], section: False}
+
+
+class _Progress:
+    """``read 120/1000 customers`` about every tenth of the way (at most every 100 customers), and at the end."""
+
+    def __init__(self, client, total: int) -> None:
+        self._client, self._total, self._done = client, total, 0
+        self._every = max(1, min(100, total // 10))
+
+    def tick(self) -> None:
+        self._done += 1
+        if self._done % self._every == 0 or self._done == self._total:
+            self._client.report_progress(f"read {self._done}/{self._total} customers")
