@@ -17,8 +17,14 @@ venv: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# The main job on the embedded emulator: validate, plan, apply the saved plan, then plan again ("No changes").
+DEMO := .reconciler/demo
 demo: $(STAMP)
+	rm -rf $(DEMO) && mkdir -p $(DEMO)
 	$(BIN)/reconciler validate manifests/
+	RECONCILER_ENDPOINT=emulator:$(DEMO)/emulator.db $(BIN)/reconciler plan manifests/ --out $(DEMO)/plan.json
+	RECONCILER_ENDPOINT=emulator:$(DEMO)/emulator.db $(BIN)/reconciler apply $(DEMO)/plan.json --journal $(DEMO)/journal.jsonl
+	RECONCILER_ENDPOINT=emulator:$(DEMO)/emulator.db $(BIN)/reconciler plan manifests/ --detailed-exitcode
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

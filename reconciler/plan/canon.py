@@ -35,8 +35,16 @@ def number(value: Any) -> Any:
     return float(value)
 
 
+def whole(value: Any) -> Any:
+    """``2.0`` -> ``2``: requests show quantities the way people write them."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
 def clean(value: Any) -> Any:
-    """Drop ``None`` and empty containers recursively and normalise numbers; keeps ``False`` and ``0``."""
+    """Drop ``None`` and empty containers recursively, timestamps to strings; keeps ``False`` and ``0``.
+    Numbers keep their type (requests send ``2``, not ``2.0``); equality treats ``2 == 2.0`` already."""
     if isinstance(value, dict):
         out = {k: clean(v) for k, v in value.items()}
         return {k: v for k, v in out.items() if v is not None and v != {} and v != []}
@@ -44,11 +52,20 @@ def clean(value: Any) -> Any:
         return [clean(v) for v in value]
     if isinstance(value, dt.datetime):
         return ts(value)
+    return whole(value)
+
+
+def _numbers(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_numbers(v) for v in value]
     return number(value)
 
 
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    """Sorted keys, no whitespace, every number as a float: equal values give equal text."""
+    return json.dumps(_numbers(value), sort_keys=True, separators=(",", ":"), default=str)
 
 
 def fingerprint(value: Any) -> str:
@@ -72,3 +89,14 @@ def ref_id(value: Any) -> Any:
 
 def upper(value: Any) -> Any:
     return value.upper() if isinstance(value, str) else value
+
+
+def effective_end(end: str | None, contract_end: str | None) -> str | None:
+    """When an item really stops: its own end, or the contract's when that comes first."""
+    ends = [e for e in (end, contract_end) if e]
+    return min(ends) if ends else None
+
+
+def with_end(canon: dict, end: str | None) -> dict:
+    out = {k: v for k, v in canon.items() if k != "ending_before"}
+    return out | ({"ending_before": end} if end else {})

@@ -109,7 +109,7 @@ def diff_changes(prefix: str, before: Any, after: Any) -> list[Change]:
     if not (isinstance(before, dict) and isinstance(after, dict)):
         return [change(prefix, before, after)]
     paths: list[tuple] = []
-    for items in DeepDiff(before, after, view="tree").values():
+    for items in DeepDiff(before, after, view="tree", ignore_numeric_type_changes=True).values():
         for item in items:
             path = tuple(_until_list(item.path(output_format="list")))
             if path not in paths:

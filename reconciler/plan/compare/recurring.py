@@ -9,7 +9,7 @@ new in the same request (the seed's tip: ``add_recurring_credits`` on a live sub
 from __future__ import annotations
 
 from reconciler.manifest.models import RecurringCommit, RecurringCredit, RecurringItem
-from reconciler.plan.canon import clean, parse_ts, project, ref_id, ts, upper
+from reconciler.plan.canon import clean, effective_end, parse_ts, project, ref_id, ts, upper, with_end
 from reconciler.plan.compare.base import Comparator, ContractContext, EditPart, change, diff_changes
 from reconciler.plan.identity import match_items
 from reconciler.plan.model import Risk
@@ -128,6 +128,9 @@ class _RecurringComparator(Comparator):
 
     def _update(self, key: str, canon: dict, raw: dict, ctx: ContractContext) -> EditPart | None:
         live = live_canon(raw)
+        # Ending a contract truncates its recurring items, so both sides are compared by when they really stop.
+        canon = with_end(canon, effective_end(canon.get("ending_before"), ts(ctx.spec.ending_before)))
+        live = with_end(live, effective_end(live.get("ending_before"), ts(ctx.contract.get("ending_before"))))
         seen = project(live, canon, always=frozenset({"ending_before"}))
         for name in sorted(set(canon) | set(seen)):
             if name not in MUTABLE and canon.get(name) != seen.get(name):

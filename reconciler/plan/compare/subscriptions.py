@@ -8,7 +8,7 @@ so a re-applied plan is harmless; seats go out as ``seat_updates`` deltas comput
 from __future__ import annotations
 
 from reconciler.manifest.models import Subscription
-from reconciler.plan.canon import clean, parse_ts, project, ref_id, ts
+from reconciler.plan.canon import clean, effective_end, parse_ts, project, ref_id, ts, whole, with_end
 from reconciler.plan.compare.base import Comparator, ContractContext, EditPart, SideRequest, change, diff_changes
 from reconciler.plan.identity import match_items
 from reconciler.plan.model import Risk
@@ -68,6 +68,7 @@ def create_entry(sub: Subscription, ctx: ContractContext) -> dict:
         "custom_fields": sub.custom_fields,
         "billing_cycle_config": clean(sub.billing_cycle_config.model_dump()) if sub.billing_cycle_config else None,
     }
+    entry = clean(entry)
     if sub.quantity_management_mode == "SEAT_BASED" and sub.seat_config:
         entry["seat_config"] = {
             "seat_group_key": sub.seat_config.seat_group_key,
@@ -75,8 +76,8 @@ def create_entry(sub: Subscription, ctx: ContractContext) -> dict:
             "initial_unassigned_seats": sub.seat_config.unassigned_seats,
         }
     else:
-        entry["initial_quantity"] = sub.quantity
-    return {k: v for k, v in entry.items() if v is not None}
+        entry["initial_quantity"] = whole(sub.quantity)
+    return entry
 
 
 class SubscriptionComparator(Comparator):
@@ -115,6 +116,9 @@ class SubscriptionComparator(Comparator):
 
     def _update(self, sub: Subscription, canon: dict, raw: dict, ctx: ContractContext) -> list[EditPart]:
         live = live_canon(raw)
+        # Ending a contract ends its subscriptions too: compare when each really stops.
+        canon = with_end(canon, effective_end(canon.get("ending_before"), ts(ctx.spec.ending_before)))
+        live = with_end(live, effective_end(live.get("ending_before"), ts(ctx.contract.get("ending_before"))))
         seen = project(live, canon, always=frozenset({"ending_before"}) if sub.ending_before else frozenset())
         for name in sorted(set(canon) | set(seen)):
             if name not in MUTABLE and canon.get(name) != seen.get(name):
@@ -158,7 +162,7 @@ class SubscriptionComparator(Comparator):
         updates = []
         for seg in _segments_from(raw.get("quantity_schedule") or [], at):
             if float(seg.get("quantity", 0)) != float(sub.quantity or 0):
-                updates.append({"starting_at": max(ts(seg["starting_at"]), at), "quantity": sub.quantity})
+                updates.append({"starting_at": max(ts(seg["starting_at"]), at), "quantity": whole(sub.quantity)})
                 changes.append(change(f"subscriptions[{sub.key}].quantity", seg.get("quantity"), sub.quantity))
         if updates:
             entry["quantity_updates"] = updates

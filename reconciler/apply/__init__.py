@@ -1,0 +1,28 @@
+"""Apply: the only stage that writes to Metronome (DESIGN.md §5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from reconciler.apply.executor import Executor, Outcome, Report, refuse_unallowed
+from reconciler.apply.journal import Journal, default_path
+from reconciler.plan.model import Plan
+
+__all__ = ["Executor", "Journal", "Outcome", "Report", "apply_plan", "refuse_unallowed"]
+
+
+async def apply_plan(plan: Plan, *, endpoint: str | None = None, journal_path: str | Path | None = None,
+                     on_outcome: Callable[[Outcome], None] | None = None, transport: Any = None,
+                     progress: Callable[[str], None] | None = None) -> Report:
+    """Check the plan's target, then execute it against ``endpoint`` with a journal."""
+    from reconciler.metronome import open_client, resolve_endpoint
+    from reconciler.plan.format import check_target, plan_id
+
+    resolved = resolve_endpoint(endpoint)
+    check_target(plan, resolved.display)
+    refuse_unallowed(plan)
+    pid = plan_id(plan)
+    journal = Journal(journal_path or default_path(pid), pid)
+    async with open_client(resolved, transport=transport, progress=progress) as client:
+        return await Executor(client, plan, journal, plan_id=pid, on_outcome=on_outcome).run()

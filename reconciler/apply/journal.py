@@ -1,0 +1,49 @@
+"""The apply journal: one JSON line per event, appended and flushed as apply goes.
+
+It records each operation's start and outcome (``done``, ``already-done``, ``failed``, ``skipped``), the ids
+of objects created, and nothing secret: no token, no request headers, only plan ids, addresses and API messages.
+A later apply of the same plan reads it to skip what is already done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DIR = Path(".reconciler") / "journal"
+
+
+def default_path(plan_id: str) -> Path:
+    return DEFAULT_DIR / f"{plan_id.replace(':', '-')[:80]}.jsonl"
+
+
+class Journal:
+    def __init__(self, path: Path | str, plan_id: str) -> None:
+        self.path = Path(path)
+        self.plan_id = plan_id
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    def record(self, event: str, op_id: str | None = None, **fields: Any) -> None:
+        line = {"ts": dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"),
+                "plan_id": self.plan_id, "event": event, "op": op_id, **fields}
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(line, sort_keys=True, default=str) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def done(self) -> dict[str, dict]:
+        """Operations of this plan that an earlier run finished: op id -> the outcome line."""
+        finished: dict[str, dict] = {}
+        if not self.path.exists():
+            return finished
+        for raw in self.path.read_text(encoding="utf-8").splitlines():
+            try:
+                line = json.loads(raw)
+            except json.JSONDecodeError:
+                continue  # a torn last line from a killed run: the operation is re-verified instead
+            if line.get("plan_id") == self.plan_id and line.get("event") in ("done", "already-done"):
+                finished[line["op"]] = line
+        return finished

@@ -1,0 +1,144 @@
+"""The seed's three set-ups through the CLI against the embedded emulator: create, change, and converge.
+
+Every scenario ends with "apply, then plan again gives No changes", and every request body of every plan is
+checked against the official SDK's typed params.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sdk_oracle import validate_body
+
+
+def assert_sdk_valid(plan: dict) -> None:
+    for op in plan["operations"]:
+        body = op["request"]["body"]
+        assert validate_body(op["request"]["path"], body) == [], op["id"]
+
+
+def ops_of(plan: dict, address: str) -> list[dict]:
+    return [op for op in plan["operations"] if op["address"] == address]
+
+
+def test_first_plan_creates_everything_and_apply_converges(workspace):
+    result = workspace.plan()
+    assert result.exit_code == 2
+    assert "Plan: " in result.stdout
+    plan = workspace.plan_json()
+    assert_sdk_valid(plan)
+    paths = [op["request"]["path"] for op in plan["operations"]]
+    assert paths.count("/v1/customers") == 3
+    assert paths.count("/v1/contracts/create") == 3
+    for customer in ("acme", "globex", "northwind"):
+        ops = [op["address"] for op in plan["operations"]]
+        assert ops.index(f"customer.{customer}") < ops.index(f"contract.{customer}/pro")
+    workspace.converge()
+
+
+def test_reapplying_the_same_plan_duplicates_nothing(workspace):
+    plan_file = workspace.path / "plan.json"
+    workspace.run("plan", str(workspace.manifests), "--out", str(plan_file))
+    workspace.run("apply", str(plan_file))
+    again = workspace.run("apply", str(plan_file))
+    assert "failed" not in again.stdout.split("Apply")[-1] or "0 failed" in again.stdout
+    with workspace.emulator() as emu:
+        counts = emu.store.counts() if hasattr(emu.store, "counts") else None
+    plan = workspace.plan_json()
+    assert plan["operations"] == []
+    if counts is not None:
+        assert counts.get("contracts") == 3
+
+
+def test_standard_subscription_quantity_and_the_seed_tip(workspace):
+    workspace.converge()
+
+    def change(spec):
+        spec["subscriptions"][0]["quantity"] = 5
+        spec["recurring_credits"] = [{
+            "key": "bonus-credits", "product": "Pooled Usage Credits",
+            "access_amount": {"credit_type": "AI Credits", "unit_price": 50},
+            "commit_duration": {"value": 1, "unit": "periods"}, "priority": 2,
+            "starting_at": "2026-01-01T00:00:00Z",
+            "subscription_config": {"subscription": "pro", "allocation": "pooled",
+                                    "apply_seat_increase_config": {"is_prorated": True}},
+        }]
+    workspace.edit_contract("northwind.yaml", change)
+    plan = workspace.plan_json()
+    assert_sdk_valid(plan)
+    [edit] = ops_of(plan, "contract.northwind/pro")
+    body = edit["request"]["body"]
+    assert edit["request"]["path"] == "/v2/contracts/edit"
+    [update] = body["update_subscriptions"]
+    assert update["quantity_updates"][0]["quantity"] == 5
+    [credit] = body["add_recurring_credits"]
+    assert credit["subscription_config"]["subscription_id"] == update["subscription_id"]
+    workspace.converge()
+
+
+def test_seats_added_removed_and_unassigned(workspace):
+    workspace.converge()
+
+    def change(spec):
+        seats = spec["subscriptions"][0]["seat_config"]
+        seats["seat_ids"] = seats["seat_ids"][1:] + ["carol@globex.com", "dan@globex.com"]
+        seats["unassigned_seats"] = 2
+    workspace.edit_contract("globex.yaml", change)
+    plan = workspace.plan_json()
+    assert_sdk_valid(plan)
+    [edit] = ops_of(plan, "contract.globex/pro")
+    seat_updates = edit["request"]["body"]["update_subscriptions"][0]["seat_updates"]
+    assert sorted(seat_updates["add_seat_ids"][0]["seat_ids"]) == ["carol@globex.com", "dan@globex.com"]
+    assert len(seat_updates["remove_seat_ids"][0]["seat_ids"]) == 1
+    assert seat_updates["add_unassigned_seats"][0]["quantity"] == 2
+    workspace.converge()
+
+
+def test_rename_end_date_and_override_replacement(workspace):
+    workspace.converge()
+
+    def change(spec):
+        spec["name"] = "Acme Pro (renamed)"
+        spec["ending_before"] = "2027-04-23T00:00:00Z"
+        spec["overrides"][0]["starting_at"] = "2025-05-01T00:00:00Z"
+        spec["allow_destructive"] = True
+    workspace.edit_contract("acme.yaml", change)
+    plan = workspace.plan_json()
+    assert_sdk_valid(plan)
+    [edit] = ops_of(plan, "contract.acme/pro")
+    body = edit["request"]["body"]
+    assert body["update_contract_name"] == "Acme Pro (renamed)"
+    assert body["update_contract_end_date"].startswith("2027-04-23")
+    assert len(body["remove_overrides"]) == 1 and len(body["add_overrides"]) == 1
+    workspace.converge()
+
+
+def test_destructive_change_without_allow_is_shown_and_refused(workspace):
+    workspace.converge()
+    workspace.edit_contract("acme.yaml", lambda spec: spec.update(ending_before="2027-04-23T00:00:00Z"))
+    plan = workspace.plan_json()
+    [edit] = ops_of(plan, "contract.acme/pro")
+    assert edit["destructive"] and not edit["allowed"]
+    result = workspace.run("apply", str(workspace.path / "plan.json"), ok=(1,))
+    assert "destructive" in result.stderr
+    assert ops_of(workspace.plan_json(), "contract.acme/pro"), "nothing was applied"
+
+
+def test_stale_plan_is_refused_without_any_write(workspace):
+    workspace.converge()
+    workspace.edit_contract("northwind.yaml", lambda spec: spec["subscriptions"][0].update(quantity=7))
+    plan = workspace.plan_json()
+    [edit] = ops_of(plan, "contract.northwind/pro")
+    body = edit["request"]["body"]
+    workspace.api("POST", "/v2/contracts/edit", {
+        "customer_id": body["customer_id"], "contract_id": body["contract_id"],
+        "update_contract_name": "renamed in the Metronome UI"})
+    history = workspace.api("POST", "/v2/contracts/getEditHistory",
+                                  {"customer_id": body["customer_id"], "contract_id": body["contract_id"]})
+    result = workspace.run("apply", str(workspace.path / "plan.json"), ok=(1,))
+    assert "stale" in result.stderr and "contract.northwind/pro" in result.stderr
+    after = workspace.api("POST", "/v2/contracts/getEditHistory",
+                                {"customer_id": body["customer_id"], "contract_id": body["contract_id"]})
+    assert json.dumps(after) == json.dumps(history)
