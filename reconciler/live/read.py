@@ -57,10 +57,20 @@ async def read_live(client, desired: Desired, *, seats_from: datetime, customer_
     identities = customer_identities(desired)
     finder = customer_finder(client, identities, customer_lookup, scan_threshold)
     progress = _Progress(client, len(identities))
-    reads = [_read_customer(client, finder, identity, desired, seats_from, progress) for identity in identities]
+    contracts = contracts_by_customer(desired)
+    reads = [_read_customer(client, finder, identity, contracts.get(identity.key, []), seats_from, progress)
+             for identity in identities]
     catalog, *customers = await asyncio.gather(read_catalog(client), *reads)
     found = {identity.key: customer for identity, customer in zip(identities, customers) if customer}
     return Live(catalog=catalog, customers=found)
+
+
+def contracts_by_customer(desired: Desired) -> dict[str, list[ContractManifest]]:
+    """Contract manifests per customer key, indexed once (``Desired.contracts_of`` per customer is quadratic)."""
+    index: dict[str, list[ContractManifest]] = {}
+    for contract in desired.contracts.values():
+        index.setdefault(contract.customer_ref, []).append(contract)
+    return index
 
 
 async def read_catalog(client) -> Catalog:
@@ -70,13 +80,13 @@ async def read_catalog(client) -> Catalog:
     return Catalog(products=products, rate_cards=rate_cards, credit_types=credit_types, custom_field_keys=keys)
 
 
-async def _read_customer(client, finder: CustomerFinder, identity: CustomerIdentity, desired: Desired,
-                         seats_from: datetime, progress: _Progress) -> LiveCustomer | None:
+async def _read_customer(client, finder: CustomerFinder, identity: CustomerIdentity,
+                         manifests: list[ContractManifest], seats_from: datetime,
+                         progress: _Progress) -> LiveCustomer | None:
     customer = await finder.find(identity)
     if customer is None:
         progress.tick()
         return None
-    manifests = desired.contracts_of(identity.key)
     configurations, contracts = await asyncio.gather(
         _billing_provider_configurations(client, customer["id"], identity),
         read_contracts(client, customer["id"], identity.key, manifests, seats_from))

@@ -69,7 +69,7 @@ async def test_customer_pinned_by_id_is_fetched_by_id(make_client, fake):
     pinned = fake.add_customer("not-the-name")
     live = await read(make_client, fake, desired_of(customer_manifest("acme", id=pinned["id"])))
     assert live.customers["acme"].customer == pinned
-    assert fake.routes() [("GET", f"{CUSTOMERS}/{pinned['id']}")] == 1 and fake.count("GET", CUSTOMERS) == 0
+    assert fake.routes()[("GET", f"{CUSTOMERS}/{pinned['id']}")] == 1 and fake.count("GET", CUSTOMERS) == 0
 
 
 async def test_absent_and_archived_customers_are_not_in_live(make_client, fake):
@@ -244,9 +244,10 @@ async def test_a_pinned_manifest_manages_the_pinned_contract_only(make_client, f
                               subscriptions=[seat_subscription(1)])
     pinned = fake.add_contract(acme, subscriptions=[seat_subscription(2)])
     desired = desired_of(customer_manifest("acme"), contract_manifest("pro", customer="acme", id=pinned["id"]))
-    await read(make_client, fake, desired)
+    live = await read(make_client, fake, desired)
     assert [b["contract_id"] for b in fake.bodies(SEATS)] == [pinned["id"]]
-    assert keyed["id"] != pinned["id"]
+    assert {c.contract["id"]: bool(c.seats) for c in live.customers["acme"].contracts} == {
+        keyed["id"]: False, pinned["id"]: True}
 
 
 # -- truncated commits and credits -------------------------------------------------------------------------------

@@ -39,7 +39,8 @@ async def client():
     emulator.close()
 
 
-async def test_read_live_from_the_seeded_emulator(client):
+@pytest.mark.parametrize("lookup", ["lookup", "scan"])
+async def test_read_live_from_the_seeded_emulator(client, lookup):
     managed = await client.create_contract(seat_contract(
         CUSTOMER_ONE, ["alice", "bob"], contract_uniqueness_key("seed-customer-one", "pro")))
     unmanaged = await client.create_contract(seat_contract(CUSTOMER_ONE, ["carol"]))
@@ -51,7 +52,7 @@ async def test_read_live_from_the_seeded_emulator(client):
         contract_manifest("team", customer_id=CUSTOMER_TWO, id=by_id["id"]),
         customer_manifest("newco"))
 
-    live = await read_live(client, desired, seats_from=NOW)
+    live = await read_live(client, desired, seats_from=NOW, customer_lookup=lookup)
 
     assert {p["current"]["name"] for p in live.catalog.products} >= {"Pro Plan", "Team Plan"}
     assert {r["name"] for r in live.catalog.rate_cards} == {"Standard 2025", "Seats 2025"}
