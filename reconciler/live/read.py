@@ -5,19 +5,15 @@ The planner never does I/O; everything it needs is read here, with every indepen
 
 Requests, with page sizes fixed by the API (``ceil`` of items over page size, at least one request each):
 
-=====================================================  ======================================================
-what                                                   requests
-=====================================================  ======================================================
-catalog (always, concurrent)                           products/100 + rate cards/100 + credit types/100
-                                                       + custom field key pages (≥ 4 in all)
-customers, ``lookup`` strategy (≤ 50 keys)              1 per customer key (by ingest alias, or by id)
-customers, ``scan`` strategy (> 50 keys)                active customers in the account/100, none per key
-per existing customer                                  its non-archived contracts/20
-  + if it declares or its contracts use billing          1 (``getCustomerBillingProviderConfigurations``)
-  provider configurations
-  + if a contract's ``has_more.commits`` (``credits``)   the customer's commits/25 (credits/25), once per customer
-per SEAT_BASED subscription of a managed contract      its seat segments since ``starting_at``/10
-=====================================================  ======================================================
+* catalog, always, the four lists concurrently: products/100 + rate cards/100 + credit types/100 + custom field
+  key pages (4 when each fits one page);
+* customers, ``lookup`` strategy (at most 50 keys): 1 per customer key (by ingest alias, or by id);
+* customers, ``scan`` strategy (more than 50 keys): active customers in the account/100, none per key;
+* per existing customer: its non-archived contracts/20;
+  + 1 (``getCustomerBillingProviderConfigurations``) if its manifest declares billing provider configurations
+  or one of its contracts references one;
+  + its commits/25 (credits/25), once per customer, only if a contract's ``has_more.commits`` (``credits``);
+* per SEAT_BASED subscription of a managed contract: its seat segments since ``starting_at``/10.
 
 So 10,000 customers with one contract and one SEAT_BASED subscription each, in an account of 10,000 customers:
 4 + 100 (scan) + 10,000 (contracts) + 10,000 (seats) = 20,104 requests; the lookup strategy would add 9,900.
