@@ -30,6 +30,17 @@ class Desired:
     customers: dict[str, CustomerManifest] = field(default_factory=dict)
     contracts: dict[str, ContractManifest] = field(default_factory=dict)
     sources: dict[str, Source] = field(default_factory=dict)
+    _by_customer: dict[str, list[ContractManifest]] | None = field(default=None, repr=False, compare=False)
+    _indexed: int = field(default=-1, repr=False, compare=False)
 
     def contracts_of(self, customer: str) -> list[ContractManifest]:
-        return [c for c in self.contracts.values() if c.customer_ref == customer]
+        return self.by_customer().get(customer, [])
+
+    def by_customer(self) -> dict[str, list[ContractManifest]]:
+        """Contract manifests per customer key, built once (a scan per customer would be quadratic)."""
+        if self._by_customer is None or self._indexed != len(self.contracts):
+            index: dict[str, list[ContractManifest]] = {}
+            for contract in self.contracts.values():
+                index.setdefault(contract.customer_ref, []).append(contract)
+            self._by_customer, self._indexed = index, len(self.contracts)
+        return self._by_customer

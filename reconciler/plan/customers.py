@@ -123,10 +123,13 @@ def _billing_configurations(manifest: CustomerManifest, live: LiveCustomer, comm
 CUSTOM_FIELD_ENTITIES = (("subscriptions", "subscription"), ("commits", "commit"), ("credits", "contract_credit"))
 
 
-def custom_field_key_ops(desired: Desired, catalog: Catalog) -> list[OpSpec]:
-    """``customFields/addKey`` for every custom field key a manifest uses that the account has not registered."""
+def custom_field_key_ops(desired: Desired, catalog: Catalog, *, record_manifest_sha: bool) -> list[OpSpec]:
+    """``customFields/addKey`` for every custom field key a manifest uses that the account has not registered,
+    and for the key that records manifest versions on contracts when the plan touches a contract."""
+    from reconciler.plan.drift import MANIFEST_SHA_FIELD
+
     have = {(k.get("entity"), k.get("key")) for k in catalog.custom_field_keys}
-    wanted: set[tuple[str, str]] = set()
+    wanted: set[tuple[str, str]] = {("contract", MANIFEST_SHA_FIELD)} if record_manifest_sha else set()
     for customer in desired.customers.values():
         wanted |= {("customer", k) for k in customer.spec.custom_fields or {}}
     for contract in desired.contracts.values():

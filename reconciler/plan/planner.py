@@ -19,7 +19,8 @@ from reconciler.plan.compare import ContractContext
 from reconciler.plan.contracts import create_op, edit_ops
 from reconciler.plan.customers import OpSpec, custom_field_key_ops, customer_ops, placeholder
 from reconciler.plan.identity import contract_uniqueness_key, is_managed_key
-from reconciler.plan.model import Operation, Plan, Warning_
+from reconciler.plan.drift import drift_of, manifest_sha, recorded_sha
+from reconciler.plan.model import Drift, Operation, Plan, Warning_
 from reconciler.plan.resolve import Resolver
 
 #: Operations run account-wide set-up first (custom field keys), then customer by customer: the customer's own
@@ -57,14 +58,16 @@ class _Run:
     errors: list[str] = field(default_factory=list)
     warnings: list[Warning_] = field(default_factory=list)
     unmanaged: list[str] = field(default_factory=list)
+    drift: list[Drift] = field(default_factory=list)
 
 
 def plan(desired: Desired, live: Live, now: dt.datetime, options: PlanOptions | None = None) -> Plan:
     run = _Run(desired, live, now, options or PlanOptions(), Resolver(live.catalog))
-    for spec in custom_field_key_ops(desired, live.catalog):
-        run.specs.append((_order(spec.kind, "", spec.address), spec))
     for customer_key in sorted(_customer_keys(desired)):
         _plan_customer(run, customer_key)
+    touches_contracts = any(spec.kind == "contract" for _, spec in run.specs)
+    for spec in custom_field_key_ops(desired, live.catalog, record_manifest_sha=touches_contracts):
+        run.specs.append((_order(spec.kind, "", spec.address), spec))
     run.resolver.raise_if_problems()
     if run.errors:
         raise PlanError(f"{len(run.errors)} change(s) cannot be planned:\n  " + "\n  ".join(run.errors),
@@ -129,6 +132,8 @@ def _contract_ops(run: _Run, manifest: ContractManifest, key: str, customer_id: 
             {"all", manifest.address} & run.options.allow_destructive))
     specs = edit_ops(ctx, ts(ctx.default_effective_at)) if live else [create_op(ctx, key, customer_id)]
     run.errors.extend(ctx.errors)
+    if live and specs and recorded_sha(live.contract) == manifest_sha(manifest):
+        run.drift.extend(drift_of(manifest.address, specs))
     for spec in specs:
         spec.allowed = not spec.destructive or ctx.allow_destructive
     return specs
@@ -159,7 +164,7 @@ def _assemble(run: _Run) -> Plan:
     managed = sorted({*(c.address for c in run.desired.customers.values()),
                       *(c.address for c in run.desired.contracts.values())})
     return Plan(created_at=dt.datetime.now(dt.timezone.utc), now=run.now, target=run.options.target,
-                operations=operations, warnings=run.warnings, unmanaged=sorted(run.unmanaged), managed=managed)
+                operations=operations, drift=run.drift, warnings=run.warnings, unmanaged=sorted(run.unmanaged), managed=managed)
 
 
 def _operation(spec: OpSpec, op_id: str) -> Operation:

@@ -23,6 +23,14 @@ def ops_of(plan: dict, address: str) -> list[dict]:
     return [op for op in plan["operations"] if op["address"] == address]
 
 
+def edits_of(plan: dict, address: str) -> list[dict]:
+    """The contract's /v2/contracts/edit calls (after them comes the call recording the manifest version)."""
+    ops = ops_of(plan, address)
+    assert ops[-1]["request"]["path"] == "/v1/customFields/setValues"
+    assert "reconciler_manifest_sha" in ops[-1]["request"]["body"]["custom_fields"]
+    return [op for op in ops if op["request"]["path"] == "/v2/contracts/edit"]
+
+
 def test_first_plan_creates_everything_and_apply_converges(workspace):
     result = workspace.plan()
     assert result.exit_code == 2
@@ -68,9 +76,8 @@ def test_standard_subscription_quantity_and_the_seed_tip(workspace):
     workspace.edit_contract("northwind.yaml", change)
     plan = workspace.plan_json()
     assert_sdk_valid(plan)
-    [edit] = ops_of(plan, "contract.northwind/pro")
+    [edit] = edits_of(plan, "contract.northwind/pro")
     body = edit["request"]["body"]
-    assert edit["request"]["path"] == "/v2/contracts/edit"
     [update] = body["update_subscriptions"]
     assert update["quantity_updates"][0]["quantity"] == 5
     [credit] = body["add_recurring_credits"]
@@ -88,7 +95,7 @@ def test_seats_added_removed_and_unassigned(workspace):
     workspace.edit_contract("globex.yaml", change)
     plan = workspace.plan_json()
     assert_sdk_valid(plan)
-    [edit] = ops_of(plan, "contract.globex/pro")
+    [edit] = edits_of(plan, "contract.globex/pro")
     seat_updates = edit["request"]["body"]["update_subscriptions"][0]["seat_updates"]
     assert sorted(seat_updates["add_seat_ids"][0]["seat_ids"]) == ["carol@globex.com", "dan@globex.com"]
     assert len(seat_updates["remove_seat_ids"][0]["seat_ids"]) == 1
@@ -107,7 +114,7 @@ def test_rename_end_date_and_override_replacement(workspace):
     workspace.edit_contract("acme.yaml", change)
     plan = workspace.plan_json()
     assert_sdk_valid(plan)
-    [edit] = ops_of(plan, "contract.acme/pro")
+    [edit] = edits_of(plan, "contract.acme/pro")
     body = edit["request"]["body"]
     assert body["update_contract_name"] == "Acme Pro (renamed)"
     assert body["update_contract_end_date"].startswith("2027-04-23")
@@ -119,7 +126,7 @@ def test_destructive_change_without_allow_is_shown_and_refused(workspace):
     workspace.converge()
     workspace.edit_contract("acme.yaml", lambda spec: spec.update(ending_before="2027-04-23T00:00:00Z"))
     plan = workspace.plan_json()
-    [edit] = ops_of(plan, "contract.acme/pro")
+    [edit] = edits_of(plan, "contract.acme/pro")
     assert edit["destructive"] and not edit["allowed"]
     result = workspace.run("apply", str(workspace.path / "plan.json"), ok=(1,))
     assert "destructive" in result.stderr
@@ -130,7 +137,7 @@ def test_stale_plan_is_refused_without_any_write(workspace):
     workspace.converge()
     workspace.edit_contract("northwind.yaml", lambda spec: spec["subscriptions"][0].update(quantity=7))
     plan = workspace.plan_json()
-    [edit] = ops_of(plan, "contract.northwind/pro")
+    [edit] = edits_of(plan, "contract.northwind/pro")
     body = edit["request"]["body"]
     workspace.api("POST", "/v2/contracts/edit", {
         "customer_id": body["customer_id"], "contract_id": body["contract_id"],
