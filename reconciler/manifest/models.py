@@ -42,7 +42,9 @@ class Strict(BaseModel):
 
 class Rounding(Strict):
     rounding_method: RoundingMethod
+    """How amounts are rounded: HALF_UP, FLOOR or CEILING."""
     decimal_places: Annotated[int, Field(ge=-5, le=5)]
+    """Decimal places kept, from -5 to 5."""
 
 
 class Specifier(Strict):
@@ -51,6 +53,7 @@ class Specifier(Strict):
     product: Ref | None = None
     """Product name or id."""
     product_tags: list[str] | None = None
+    """Product tags the grant applies to."""
     pricing_group_values: dict[str, str] | None = None
     presentation_group_values: dict[str, str] | None = None
 
@@ -76,7 +79,9 @@ class Applicability(Strict):
 
 class SubscriptionProration(Strict):
     is_prorated: bool | None = None
+    """Charge a prorated amount for mid-period quantity changes."""
     invoice_behavior: InvoiceBehavior | None = None
+    """BILL_IMMEDIATELY (ADVANCE only) or BILL_ON_NEXT_COLLECTION_DATE. Fixed at creation."""
     rounding: Rounding | None = None
 
 
@@ -106,8 +111,11 @@ class Subscription(Strict):
     billing_frequency: BillingFrequency
     """Selects the product's subscription rate on the rate card (``subscription_rate.billing_frequency``)."""
     collection_schedule: CollectionSchedule
+    """ADVANCE (bill at the start of each period) or ARREARS. Fixed at creation."""
     proration: SubscriptionProration
+    """Proration of mid-period changes. Fixed at creation."""
     quantity_management_mode: QuantityManagementMode = "QUANTITY_ONLY"
+    """QUANTITY_ONLY (a count) or SEAT_BASED (named seats in seat_config). Fixed at creation."""
     quantity: NonNegative | None = None
     """Desired quantity of a QUANTITY_ONLY subscription (``initial_quantity``, then absolute ``quantity_updates``)."""
     seat_config: SeatConfig | None = None
@@ -115,9 +123,13 @@ class Subscription(Strict):
     starting_at: Timestamp | None = None
     """Defaults to the contract's start."""
     ending_before: Timestamp | None = None
+    """End of the subscription (exclusive). Setting or moving it earlier is destructive."""
     name: str | None = None
+    """Shown on the subscription's invoice line; can be renamed."""
     description: str | None = None
+    """Shown on invoices. Fixed at creation."""
     custom_fields: CustomFields | None = None
+    """Custom field values (entity ``subscription``); keys are registered as needed."""
     billing_cycle_config: BillingCycleConfig | None = None
     changes_effective_at: Timestamp | None = None
     """When quantity or seat changes take effect. Default: the start of the hour the plan is made in."""
@@ -129,6 +141,7 @@ class Subscription(Strict):
 
 class AccessAmount(Strict):
     unit_price: Number
+    """Amount granted per unit (per seat when linked to a subscription), in the credit type."""
     quantity: NonNegative | None = None
     """Required unless the item is linked to a subscription (then quantity follows the subscription)."""
     credit_type: Ref | None = None
@@ -137,17 +150,23 @@ class AccessAmount(Strict):
 
 class InvoiceAmount(Strict):
     unit_price: Number
+    """Amount invoiced per unit for each generated commit."""
     quantity: NonNegative
+    """Units invoiced for each generated commit."""
     credit_type: Ref | None = None
+    """Credit type name or id of the invoice; omitted means USD cents."""
 
 
 class CommitDuration(Strict):
     value: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)]
+    """How many recurrence periods each generated grant lasts."""
     unit: Literal["PERIODS", "periods"] = "PERIODS"
+    """Always PERIODS."""
 
 
 class ApplySeatIncreaseConfig(Strict):
     is_prorated: bool
+    """A seat added mid-period adds only the remaining fraction of its grant."""
 
 
 class SubscriptionLink(Strict):
@@ -156,7 +175,9 @@ class SubscriptionLink(Strict):
     subscription: Key
     """The manifest key of the subscription (sent as its ``temporary_id`` or live id)."""
     allocation: Allocation = "POOLED"
+    """POOLED: one balance shared by all seats. INDIVIDUAL: a balance per seat (needs SEAT_BASED)."""
     apply_seat_increase_config: ApplySeatIncreaseConfig
+    """How seats added mid-period are granted."""
 
 
 class RecurringProrationRounding(Strict):
@@ -166,20 +187,34 @@ class RecurringProrationRounding(Strict):
 
 class RecurringItem(Applicability):
     key: Key
+    """Stable manifest key of this recurring item."""
     id: MetronomeId | None = None
+    """Pin to an existing live recurring item id (adoption)."""
     product: Ref
+    """The product (usually FIXED) the grants are drawn against, by name or id. Fixed at creation."""
     access_amount: AccessAmount
+    """What each generated grant gives; unit_price and quantity can change (future grants only)."""
     commit_duration: CommitDuration
+    """Length of each generated grant. Fixed at creation."""
     priority: Number
+    """Lower numbers are drawn down first. Fixed at creation."""
     starting_at: Timestamp
+    """When the first grant starts. Fixed at creation."""
     ending_before: Timestamp | None = None
+    """Stop generating grants from this time; setting or moving it earlier is destructive."""
     recurrence_frequency: RecurrenceFrequency | None = None
+    """MONTHLY, QUARTERLY, ANNUAL, WEEKLY or DAILY; omitted follows the invoice cadence."""
     proration: RecurringProration | None = None
+    """NONE, FIRST, LAST or FIRST_AND_LAST (the API's default)."""
     rollover_fraction: Fraction | None = None
+    """Fraction (0-1) of an unused grant that rolls into the next one."""
     rate_type: RateType | None = None
+    """COMMIT_RATE or LIST_RATE; can change."""
     name: str | None = None
+    """Passed to the generated grants. Fixed at creation."""
     description: str | None = None
     subscription_config: SubscriptionLink | None = None
+    """Link to a subscription of this contract (the seed's credit pool and seat credits)."""
 
     @model_validator(mode="after")
     def _quantity_or_subscription(self):
@@ -202,6 +237,7 @@ class RecurringCommit(RecurringItem):
     """Commits granted and invoiced every period (the seed's individual seat credits)."""
 
     invoice_amount: InvoiceAmount | None = None
+    """What each generated commit invoices."""
     proration_rounding: RecurringProrationRounding | None = None
 
 
@@ -211,13 +247,16 @@ class RecurringCommit(RecurringItem):
 
 class AccessScheduleItem(Strict):
     amount: Number
+    """Amount available in this segment, in the schedule's credit type."""
     starting_at: Timestamp
     ending_before: Timestamp
 
 
 class AccessSchedule(Strict):
     schedule_items: Annotated[list[AccessScheduleItem], Field(min_length=1)]
+    """Segments of access: amount, starting_at, ending_before."""
     credit_type: Ref | None = None
+    """Credit type name or id; omitted means USD cents."""
     access_type: AccessType | None = None
 
 
@@ -255,12 +294,17 @@ class Credit(Applicability):
     """A one-off credit (``credits[]``)."""
 
     key: Key
+    """Stable manifest key of this credit or commit."""
     id: MetronomeId | None = None
+    """Pin to an existing live credit or commit id (adoption)."""
     product: Ref
+    """The FIXED product, by name or id."""
     access_schedule: AccessSchedule
+    """When and how much can be drawn down."""
     name: str | None = None
     description: str | None = None
     priority: Number | None = None
+    """Lower numbers are drawn down first."""
     rollover_fraction: Fraction | None = None
     rate_type: RateType | None = None
     custom_fields: CustomFields | None = None
@@ -270,7 +314,9 @@ class Commit(Credit):
     """A one-off commit (``commits[]``): PREPAID (with an optional invoice schedule) or POSTPAID."""
 
     type: CommitType
+    """PREPAID (paid up front, optionally invoiced) or POSTPAID (invoiced for the commitment). Fixed."""
     invoice_schedule: InvoiceSchedule | None = None
+    """When the commit is invoiced (required for POSTPAID)."""
 
     @model_validator(mode="after")
     def _postpaid_invoice(self):
@@ -317,18 +363,27 @@ class Override(Strict):
     """A rate override. The API cannot update overrides: a change becomes remove + add in one edit."""
 
     key: Key
+    """Stable manifest key. The API cannot update an override: a change becomes remove + add."""
     id: MetronomeId | None = None
     starting_at: Timestamp
+    """When the override takes effect."""
     ending_before: Timestamp | None = None
     type: OverrideType | None = None
+    """OVERWRITE (a new rate), MULTIPLIER (a factor on the list rate) or TIERED."""
     product: Ref | None = None
+    """The product whose rate is overridden (or use override_specifiers)."""
     applicable_product_tags: list[str] | None = None
     override_specifiers: list[OverrideSpecifier] | None = None
+    """Which rates the override applies to: product and billing frequency, tags, group values."""
     entitled: bool | None = None
+    """Enable (true) or disable the matched rates on this contract."""
     multiplier: NonNegative | None = None
+    """Factor applied to the list rate (MULTIPLIER)."""
     overwrite_rate: OverwriteRate | None = None
+    """The rate that replaces the list rate (OVERWRITE)."""
     tiers: list[MultiplierTier] | None = None
     priority: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    """Precedence among overlapping overrides (required for TIERED and EXPLICIT prioritization)."""
     is_commit_specific: bool | None = None
     target: OverrideTarget | None = None
 
@@ -368,7 +423,9 @@ class Metadata(Strict):
     name: Name
     """Manifest name: a customer's identity key, or the contract's name within its customer."""
     labels: dict[str, str] = {}
+    """Free-form labels; not sent to Metronome."""
     annotations: dict[str, str] = {}
+    """Free-form annotations; not sent to Metronome."""
 
 
 class ContractSpec(Strict):
@@ -379,18 +436,31 @@ class ContractSpec(Strict):
     id: MetronomeId | None = None
     """Adopt an existing live contract (one created without our uniqueness_key)."""
     name: str | None = None
+    """The contract's name; can change (update_contract_name)."""
     rate_card: Ref
+    """Rate card name or id. Fixed at creation: changing it needs a new contract."""
     starting_at: Timestamp
+    """Contract start (inclusive). Fixed at creation."""
     ending_before: Timestamp | None = None
+    """Contract end (exclusive); omitted means open-ended. Moving it earlier is destructive."""
     net_payment_terms_days: Annotated[float, Field(ge=0, le=3650, allow_inf_nan=False)] | None = None
+    """Days until invoices are due; can change."""
     billing_provider_configuration: BillingProviderConfigurationRef | None = None
+    """How invoices are routed; can be added to a contract that has none, never swapped."""
     custom_fields: CustomFields | None = None
+    """Custom field values (entity ``contract``); ``reconciler_manifest_sha`` is reserved."""
     subscriptions: list[Subscription] = []
+    """Subscriptions: standard (quantity) or SEAT_BASED (named seats)."""
     recurring_credits: list[RecurringCredit] = []
+    """Credits granted every period, optionally per seat of a linked subscription."""
     recurring_commits: list[RecurringCommit] = []
+    """Commits granted and invoiced every period, optionally per seat."""
     overrides: list[Override] = []
+    """Rate overrides (entitlements, multipliers, overwrites)."""
     commits: list[Commit] = []
+    """One-off commits."""
     credits: list[Credit] = []
+    """One-off credits."""
     allow_destructive: bool = False
     """Allow operations that end, remove or archive live objects (they are refused otherwise)."""
 
@@ -403,19 +473,24 @@ class ContractSpec(Strict):
 
 class CustomerBillingProviderConfiguration(Strict):
     billing_provider: BillingProvider
+    """stripe, netsuite, aws_marketplace, azure_marketplace or gcp_marketplace."""
     delivery_method: DeliveryMethod = "direct_to_billing_provider"
+    """How invoices reach the provider."""
     configuration: dict[str, object] = {}
+    """Provider settings, e.g. stripe_customer_id and stripe_collection_method."""
 
 
 class CustomerSpec(Strict):
     id: MetronomeId | None = None
     """Adopt an existing live customer; otherwise it is found by its identity alias."""
     name: Annotated[str, Field(min_length=1, max_length=160)]
+    """Customer name (at most 160 characters); can change."""
     ingest_aliases: list[Annotated[str, Field(min_length=1, max_length=255)]] = []
     """Extra ingest aliases. The identity alias (``metadata.name``) is always kept too."""
     custom_fields: CustomFields | None = None
+    """Custom field values (entity ``customer``)."""
     billing_provider_configurations: list[CustomerBillingProviderConfiguration] = []
-    allow_destructive: bool = False
+    """Billing provider configurations; missing ones are added, none is removed."""
 
 
 class CustomerManifest(Strict):
