@@ -49,15 +49,16 @@ def test_first_plan_creates_everything_and_apply_converges(workspace):
 def test_reapplying_the_same_plan_duplicates_nothing(workspace):
     plan_file = workspace.path / "plan.json"
     workspace.run("plan", str(workspace.manifests), "--out", str(plan_file))
+    operations = len(json.loads(plan_file.read_text())["operations"])
     workspace.run("apply", str(plan_file))
     again = workspace.run("apply", str(plan_file))
-    assert "failed" not in again.stdout.split("Apply")[-1] or "0 failed" in again.stdout
-    with workspace.emulator() as emu:
-        counts = emu.store.counts() if hasattr(emu.store, "counts") else None
-    plan = workspace.plan_json()
-    assert plan["operations"] == []
-    if counts is not None:
-        assert counts.get("contracts") == 3
+    assert f"0 done, {operations} already done, 0 failed" in again.stdout
+    for customer in ("acme", "globex", "northwind"):
+        found = workspace.api("GET", f"/v1/customers?ingest_alias={customer}")["data"]
+        assert len(found) == 1
+        contracts = workspace.api("POST", "/v2/contracts/list", {"customer_id": found[0]["id"]})["data"]
+        assert len(contracts) == 1 and len(contracts[0]["subscriptions"]) == 1
+    assert workspace.plan_json()["operations"] == []
 
 
 def test_standard_subscription_quantity_and_the_seed_tip(workspace):
@@ -149,3 +150,26 @@ def test_stale_plan_is_refused_without_any_write(workspace):
     after = workspace.api("POST", "/v2/contracts/getEditHistory",
                                 {"customer_id": body["customer_id"], "contract_id": body["contract_id"]})
     assert json.dumps(after) == json.dumps(history)
+
+
+def test_apply_without_a_plan_file_needs_a_terminal_or_auto_approve(workspace):
+    refused = workspace.run("apply", "--path", str(workspace.manifests), ok=(1,))
+    assert "--auto-approve" in refused.stderr
+    assert workspace.plan_json()["operations"], "nothing was applied"
+    done = workspace.run("apply", "--path", str(workspace.manifests), "--auto-approve")
+    assert "Apply complete" in done.stdout
+    assert "No changes" in workspace.plan(ok=(0,)).stdout
+
+
+def test_journal_records_every_operation_start_and_outcome(workspace):
+    plan = workspace.plan_json()
+    journal = workspace.path / "journal.jsonl"
+    workspace.run("apply", str(workspace.path / "plan.json"), "--journal", str(journal))
+    lines = [json.loads(line) for line in journal.read_text().splitlines()]
+    for op in plan["operations"]:
+        events = [line["event"] for line in lines if line.get("op") == op["id"]]
+        assert events == ["start", "done"], (op["id"], events)
+    created = {line["op"]: line.get("created_id") for line in lines if line["event"] == "done"}
+    assert all(created[op["id"]] for op in plan["operations"] if op["action"] == "create"
+               and op["kind"] in ("customer", "contract"))
+    assert lines[0]["event"] == "apply-start" and lines[-1]["event"] == "apply-end" and lines[-1]["ok"] is True
