@@ -77,7 +77,7 @@ def project(live: Any, desired: Any, always: frozenset[str] = frozenset()) -> An
     (the API fills defaults and read-only fields there), except the ``always`` keys (e.g. ``ending_before``,
     where unset means open-ended)."""
     if isinstance(desired, dict) and isinstance(live, dict):
-        keys = set(desired) | (always & set(live))
+        keys = [*desired, *sorted(k for k in always & set(live) if k not in desired)]
         return {k: project(live[k], desired.get(k), always) for k in keys if k in live}
     return live
 
