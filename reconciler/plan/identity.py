@@ -84,6 +84,21 @@ def match_items(desired: dict[str, Any], live: list[dict], *, pins: dict[str, st
     return result
 
 
+def changed_identity(new: list[str], desired: dict[str, Any], unmatched_live: list[dict],
+                     same: Callable[[Any, dict], bool]) -> dict[str, dict]:
+    """New manifest keys that are really an unmatched live item whose identity fields the manifest changed
+    (``same(desired, live)`` recognises them by what did not change). Matching by identity alone would turn such
+    an edit into "add a new one, end the old one": a silent replace, which the API's immutable fields forbid."""
+    pairs: dict[str, dict] = {}
+    free = list(unmatched_live)
+    for key in new:
+        twin = next((item for item in free if same(desired[key], item)), None)
+        if twin is not None:
+            pairs[key] = twin
+            free.remove(twin)
+    return pairs
+
+
 def _narrow(item: Any, candidates: list[dict], tie_breakers) -> list[dict]:
     for desired_of, live_of in tie_breakers:
         if len(candidates) <= 1:

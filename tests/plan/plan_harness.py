@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import difflib
 import datetime as dt
 import json
 import os
@@ -147,9 +148,10 @@ class Names:
         label = (data.get("uniqueness_key") or "").removeprefix("reconciler:") or f"{key}/unmanaged"
         self._name(data.get("id"), f"contract:{label}")
         for section in ("subscriptions", "recurring_credits", "recurring_commits", "overrides", "commits", "credits"):
-            for i, item in enumerate(data.get(section) or []):
-                tag = item.get("name") or (item.get("subscription_rate") or {}).get("product", {}).get("name") or i
-                self._name(item.get("id"), f"{section[:-1]}:{label}:{tag}")
+            tagged = [(item.get("name") or (item.get("subscription_rate") or {}).get("product", {}).get("name")
+                       or str(i), item.get("id") or "") for i, item in enumerate(data.get(section) or [])]
+            for tag, uuid in sorted(tagged):  # equal tags get #2, #3 in id order, as error messages list them
+                self._name(uuid, f"{section[:-1]}:{label}:{tag}")
 
     def _name(self, uuid: str | None, name: str) -> None:
         if not uuid or uuid in SEED_IDS or uuid in self.names:
@@ -205,7 +207,10 @@ def check_golden(name: str, texts: dict[str, str]) -> None:
     for suffix, text in texts.items():
         path = GOLDEN_DIR / f"{name}.{suffix}"
         assert path.exists(), f"{path} is missing; run UPDATE_GOLDEN=1 pytest tests/plan and review it"
-        assert text == path.read_text(), f"{path} differs; review, then UPDATE_GOLDEN=1 if intended"
+        expected = path.read_text()
+        if text != expected:
+            diff = "".join(difflib.unified_diff(expected.splitlines(True), text.splitlines(True), str(path), "now", n=1))
+            raise AssertionError(f"{path} differs; review, then UPDATE_GOLDEN=1 if intended\n{diff[:4000]}")
 
 
 # -- manifest snippets -------------------------------------------------------------------------------------------

@@ -11,12 +11,16 @@ from __future__ import annotations
 from reconciler.manifest.models import RecurringCommit, RecurringCredit, RecurringItem
 from reconciler.plan.canon import clean, effective_end, parse_ts, project, ref_id, ts, upper, with_end
 from reconciler.plan.compare.base import Comparator, ContractContext, EditPart, change, diff_changes
-from reconciler.plan.identity import match_items
+from reconciler.plan.identity import changed_identity, match_items
 from reconciler.plan.model import Risk
 
 MUTABLE = ("access_amount", "invoice_amount", "ending_before", "rate_type", "proration_rounding")
 WAY_OUT = ("recurring {kind}s cannot be edited there; end this one (allow_destructive) and add a new one under "
            "a new key")
+
+
+IDENTITY_WAY_OUT = ("keep this entry with an ending_before (allow_destructive) and add a recurring {kind} under a "
+                    "new key that starts then")
 
 
 def _applicability(item: RecurringItem, ctx: ContractContext, where: str) -> dict:
@@ -115,6 +119,10 @@ class _RecurringComparator(Comparator):
                           (lambda c: c.get("priority"), lambda r: float(r.get("priority", 0)))],
             where=ctx.where(self.section))
         ctx.errors.extend(match.errors)
+        running = [r for r in match.unmatched_live if _running(r, ctx)]
+        for key, raw in changed_identity(match.new, canons, running, _same_item).items():
+            ctx.immutable(self.section, key, "product", live_canon(raw).get("product_id"),
+                          canons[key].get("product_id"), IDENTITY_WAY_OUT.format(kind=self.kind))
         ctx.links[self.section] = {k: r.get("id") for k, r in match.pairs.items()} | {k: k for k in match.new}
         parts = [self._add(desired[k], ctx) for k in match.new]
         parts += [p for k, r in match.pairs.items() if (p := self._update(k, canons[k], r, ctx))]
@@ -168,6 +176,14 @@ def _mutable_value(name: str, value):
     if name in ("access_amount", "invoice_amount") and isinstance(value, dict):
         return {k: v for k, v in value.items() if k in ("unit_price", "quantity")}
     return value
+
+
+def _same_item(canon: dict, raw: dict) -> bool:
+    """The live item a manifest entry was before its product was edited: same first grant, and the same name
+    where both have one."""
+    live = live_canon(raw)
+    names = (canon.get("name"), live.get("name"))
+    return live.get("starting_at") == canon.get("starting_at") and (None in names or names[0] == names[1])
 
 
 def _running(raw: dict, ctx: ContractContext) -> bool:

@@ -10,11 +10,14 @@ from __future__ import annotations
 from reconciler.manifest.models import Subscription
 from reconciler.plan.canon import clean, effective_end, parse_ts, project, ref_id, ts, whole, with_end
 from reconciler.plan.compare.base import Comparator, ContractContext, EditPart, SideRequest, change, diff_changes
-from reconciler.plan.identity import match_items
+from reconciler.plan.identity import changed_identity, match_items
 from reconciler.plan.model import Risk
 from reconciler.plan.seats import SeatState, batch_seat_updates, plan_seat_deltas
 
 MUTABLE = ("ending_before", "name")
+IDENTITY = ("product_id", "billing_frequency")
+IDENTITY_WAY_OUT = ("keep this entry with an ending_before (allow_destructive) and add a subscription under a new key "
+                    "that starts then")
 WAY_OUT = ("subscriptions cannot be edited there; add a new subscription under a new key (and end this one "
            "with allow_destructive), or move the customer to a new contract")
 
@@ -99,6 +102,7 @@ class SubscriptionComparator(Comparator):
                           (lambda c: c.get("name"), lambda r: r.get("name"))],
             where=ctx.where("subscriptions"))
         ctx.errors.extend(match.errors)
+        self._changed_identity(match, canons, ctx)
         ctx.links["subscriptions"] = {k: r.get("id") for k, r in match.pairs.items()}
         ctx.links["subscriptions"].update({k: k for k in match.new})
         parts = [self._add(desired[k], ctx) for k in match.new]
@@ -106,6 +110,16 @@ class SubscriptionComparator(Comparator):
             parts.extend(self._update(desired[key], canons[key], raw, ctx))
         parts.extend(self._end_unmanaged(r, ctx) for r in match.unmatched_live if self._is_running(r, ctx))
         return [p for p in parts if p is not None]
+
+    @classmethod
+    def _changed_identity(cls, match, canons: dict, ctx: ContractContext) -> None:
+        running = [r for r in match.unmatched_live if cls._is_running(r, ctx)]
+        for key, raw in changed_identity(match.new, canons, running, _same_subscription).items():
+            live = live_canon(raw)
+            for name in IDENTITY:
+                if canons[key].get(name) != live.get(name):
+                    ctx.immutable("subscriptions", key, name.removesuffix("_id"), live.get(name),
+                                  canons[key].get(name), IDENTITY_WAY_OUT)
 
     # -- parts ----------------------------------------------------------------------------------------
 
@@ -209,6 +223,14 @@ class SubscriptionComparator(Comparator):
     def _is_running(raw: dict, ctx: ContractContext) -> bool:
         end = raw.get("ending_before")
         return not end or parse_ts(end) > ctx.default_effective_at
+
+
+def _same_subscription(canon: dict, raw: dict) -> bool:
+    """The live subscription a manifest entry was, before its product or frequency was edited: same start, and
+    the same name where both have one. (A replacement starts later; one from the same start is the same one.)"""
+    live = live_canon(raw)
+    names = (canon.get("name"), live.get("name"))
+    return live.get("starting_at") == canon.get("starting_at") and (None in names or names[0] == names[1])
 
 
 def _segments_from(segments: list[dict], at: str) -> list[dict]:
