@@ -90,7 +90,8 @@ class _GrantComparator(Comparator):
         match = match_items(
             canons, live, pins={k: i.id for k, i in desired.items()},
             identity=lambda c: (c.get("product_id"), c.get("type")),
-            live_identity=lambda r: (live_canon(r).get("product_id"), live_canon(r).get("type")),
+            live_identity=lambda r: (live_canon(r).get("product_id"),
+                                     live_canon(r).get("type") if self.section == "commits" else None),
             tie_breakers=[(_first_start, lambda r: _first_start(live_canon(r))),
                           (lambda c: c.get("name"), lambda r: r.get("name"))],
             where=ctx.where(self.section))
