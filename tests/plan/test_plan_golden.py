@@ -17,6 +17,7 @@ from plan.plan_harness import (
     seat_subscription, subscription, with_spec,
 )
 from reconciler.render import render
+from sdk_oracle import validate_body
 
 ACME = customer("acme", "Acme Corporation")
 GLOBEX = customer("globex", "Globex Corporation")
@@ -182,5 +183,7 @@ def test_golden(case: Case, tmp_path):
     for needle in case.expect:
         assert needle in shown, f"{case.row}: {needle!r} not in the plan"
     check_golden(case.name, texts)
+    for op in outcome.plan.operations if outcome.plan else []:
+        assert validate_body(op.request.path, op.request.body) == [], op.id
     if outcome.converged is not None:
         assert outcome.converged.operations == [], render(outcome.converged, "text")
