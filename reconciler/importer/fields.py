@@ -105,6 +105,7 @@ def describe(value: Any) -> str:
         name = value.get("name") or (product.get("name") if isinstance(product, dict) else None)
         if name:
             return str(name)
-        return ", ".join(sorted(value))[:80]
+        text = ", ".join(f"{k} {v}" for k, v in sorted(value.items()) if not isinstance(v, (dict, list)))
+        return text if len(text) <= 80 else text[:77] + "..."
     text = str(value)
     return text if len(text) <= 80 else text[:77] + "..."

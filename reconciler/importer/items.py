@@ -81,8 +81,7 @@ def subscription(ctx: Items, raw: Fields, key: str, path: Path) -> dict:
         "proration": _proration(raw.child("proration")) or {},
         "starting_at": start if start != ts(contract.get("starting_at")) else None,
         "ending_before": end if end != ts(contract.get("ending_before")) else None,
-        "billing_cycle_config": clean({"anchor_date": ts(raw.child("billing_cycle_config").get("anchor_date")),
-                                       "invoice_placement": raw.child("billing_cycle_config").get("invoice_placement")}),
+        "billing_cycle_config": _billing_cycle(raw.child("billing_cycle_config")),
         "custom_fields": _sorted(raw.get("custom_fields")),
     }
     segments = raw.get("quantity_schedule", [])
@@ -94,6 +93,10 @@ def subscription(ctx: Items, raw: Fields, key: str, path: Path) -> dict:
                       f"in {out['collection_schedule']}.")
     out["proration"] = out["proration"] or {"is_prorated": False}
     return clean(out) | {"proration": out["proration"]}
+
+
+def _billing_cycle(raw: Fields) -> dict:
+    return {"anchor_date": ts(raw.get("anchor_date")), "invoice_placement": raw.get("invoice_placement")}
 
 
 def _proration(raw: Fields) -> dict:

@@ -116,8 +116,43 @@ def initech(customer_id: str) -> dict:
     }
 
 
+def hooli(customer_id: str) -> dict:
+    """The less common shapes: a POSTPAID commit with specifiers and a unit-priced invoice schedule, a recurring
+    commit with its own quantity, a commit-specific override naming both, a TIERED override, an ended subscription,
+    and contract settings the format cannot express (discounts, EXPLICIT prioritization, a quarterly statement)."""
+    start = "2025-02-01T00:00:00Z"
+    return {
+        "customer_id": customer_id, "name": "Hooli platform", "rate_card_id": STANDARD_2025, "starting_at": start,
+        "ending_before": "2027-02-01T00:00:00Z", "multiplier_override_prioritization": "EXPLICIT",
+        "usage_statement_schedule": {"frequency": "QUARTERLY", "day": "CONTRACT_START"},
+        "subscriptions": [_subscription(3, ending_before="2026-02-01T00:00:00Z", description="first year only")],
+        "recurring_commits": [{
+            "temporary_id": "monthly", "product_id": PER_SEAT_COMMIT, "priority": 5, "starting_at": start,
+            "access_amount": {"unit_price": 500, "quantity": 2, "credit_type_id": USD},
+            "invoice_amount": {"unit_price": 500, "quantity": 2, "credit_type_id": USD},
+            "commit_duration": {"value": 2}, "recurrence_frequency": "QUARTERLY", "proration": "NONE",
+            "applicable_product_ids": [API_CALLS], "rate_type": "LIST_RATE"}],
+        "commits": [{"temporary_id": "postpaid", "product_id": POOLED_CREDITS, "type": "POSTPAID", "name": "Postpaid",
+                     "access_schedule": {"credit_type_id": USD, "schedule_items": [
+                         {"amount": 9000, "starting_at": start, "ending_before": "2026-02-01T00:00:00Z"}]},
+                     "invoice_schedule": {"credit_type_id": USD, "schedule_items": [
+                         {"timestamp": "2026-02-01T00:00:00Z", "unit_price": 3000, "quantity": 3}]},
+                     "specifiers": [{"product_id": API_CALLS, "pricing_group_values": {"region": "eu"}}]}],
+        "overrides": [
+            {"starting_at": start, "type": "TIERED", "priority": 2, "product_id": API_CALLS,
+             "tiers": [{"multiplier": 1, "size": 100}, {"multiplier": 0.5}]},
+            {"starting_at": start, "ending_before": "2026-02-01T00:00:00Z", "type": "OVERWRITE",
+             "is_commit_specific": True, "priority": 1, "override_specifiers": [
+                 {"product_id": API_CALLS, "commit_ids": ["postpaid"], "recurring_commit_ids": ["monthly"]}],
+             "overwrite_rate": {"rate_type": "FLAT", "price": 0.25, "credit_type_id": USD}}],
+        "discounts": [{"product_id": POOLED_CREDITS, "name": "Launch discount",
+                       "schedule": {"schedule_items": [{"timestamp": start, "amount": 10}]}}],
+    }
+
+
 CONTRACTS = {"northwind": ("Northwind Traders", northwind), "acme": ("Acme Corporation", acme),
-             "globex": ("Globex Corporation", globex), "initech": ("Initech", initech)}
+             "globex": ("Globex Corporation", globex), "initech": ("Initech", initech),
+             "hooli": ("Hooli", hooli)}
 
 
 def build_account(db: Path) -> dict[str, str]:

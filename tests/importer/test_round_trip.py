@@ -37,9 +37,12 @@ def edit(workspace, directory: str) -> None:
 def test_import_plan_edit_apply_reimport(workspace):
     first = workspace.run("import", "--out", "imported", "--all")
     assert "contract.initech/initech-2025: not imported: scheduled_charges[0] (Onboarding fee)" in first.stderr
-    assert "1 field not imported" in first.stdout
+    for field in ("discounts[0] (Launch discount)", "multiplier_override_prioritization (EXPLICIT)",
+                  "usage_statement_schedule (billing_anchor_date 2025-02-01T00:00:00.000Z, frequency QUARTERLY)"):
+        assert f"contract.hooli/hooli-platform: not imported: {field}" in first.stderr
+    assert "4 fields not imported (listed on stderr)" in first.stdout
     imported = workspace.files("imported")
-    assert {"acme.yaml", "globex.yaml", "initech.yaml", "northwind.yaml"} <= set(imported)
+    assert {"acme.yaml", "globex.yaml", "hooli.yaml", "initech.yaml", "northwind.yaml"} <= set(imported)
     assert all(EMULATOR_TOKEN not in text for text in imported.values())
     assert "# not imported: scheduled_charges[0] (Onboarding fee)" in imported["initech.yaml"]
 
