@@ -247,6 +247,7 @@ def _contract_header(contract: dict, pinned: bool) -> list[str]:
         lines.append(f"Adopted by its id: {why}, so spec.id pins it.")
     else:
         lines.append("Found by its uniqueness_key, reconciler:<customer>/<metadata.name>: never rename it.")
+    lines.append("List items carry their live id: pins; overrides have none and are matched by all their fields.")
     return lines
 
 
