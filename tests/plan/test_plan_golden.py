@@ -187,3 +187,23 @@ def test_golden(case: Case, tmp_path):
         assert validate_body(op.request.path, op.request.body) == [], op.id
     if outcome.converged is not None:
         assert outcome.converged.operations == [], render(outcome.converged, "text")
+
+
+def test_order_is_account_set_up_then_each_customer_before_its_contracts(tmp_path):
+    case = next(c for c in CASES if c.name == "customers_before_contracts")
+    ops = run(tmp_path, case.before, case.after, converge=False).plan.operations
+    assert [(op.kind, op.address, op.action) for op in ops] == [
+        ("custom_field_key", "custom_field_key.contract.reconciler_manifest_sha", "create"),
+        ("customer", "customer.acme", "update"),
+        ("contract", "contract.acme/std", "create"),
+        ("customer", "customer.initech", "create"),
+        ("contract", "contract.initech/std", "create"),
+    ]
+    assert ops[4].request.body["customer_id"] == "${customer.initech.id}" and ops[3].creates == "customer.initech"
+
+
+def test_a_contracts_edit_and_side_calls_keep_their_planned_order(tmp_path):
+    case = next(c for c in CASES if c.name == "seats_over_500_in_batches")
+    ops = run(tmp_path, case.before, case.after, converge=False).plan.operations
+    assert [op.request.path for op in ops] == ["/v2/contracts/edit"] * 3 + ["/v1/customFields/setValues"]
+    assert [op.id for op in ops] == [f"contract.globex/seats#{n}" for n in (1, 2, 3, 4)]
