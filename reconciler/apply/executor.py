@@ -30,6 +30,8 @@ class Outcome:
     """``done``, ``already-done``, ``failed`` or ``not-attempted``."""
     message: str = ""
     created_id: str | None = None
+    outcome_unknown: bool = False
+    """For ``failed``: the write may have taken effect (its answer was lost and no read-back settled it)."""
 
 
 @dataclass
@@ -42,6 +44,10 @@ class Report:
 
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)
+
+
+class OutcomeUnknownError(ApplyError):
+    """A write whose answer was lost and that no read-back settled: it may or may not have taken effect."""
 
 
 def refuse_unallowed(plan: Plan) -> None:
@@ -95,6 +101,8 @@ class Executor:
         self.journal.record("start", op.id, address=op.address, method=op.request.method, path=op.request.path)
         try:
             outcome = await self._send(op, _fill(op.request.body, self.ids))
+        except OutcomeUnknownError as exc:
+            outcome = Outcome(op, "failed", exc.message, outcome_unknown=True)
         except ApiError as exc:
             outcome = Outcome(op, "failed", exc.message)
         except ApplyError as exc:
@@ -115,11 +123,19 @@ class Executor:
                                    (evidence or {}).get("id"))
                 raise
             except WriteOutcomeUnknownError as exc:
-                evidence = await find_applied(self.client, op, body)
+                evidence = await self._read_back(op, body, exc)
                 if evidence:
                     return Outcome(op, "done", f"confirmed by read-back after {exc.cause}", evidence.get("id"))
                 self.journal.record("resend", op.id, cause=str(exc.cause))
-        raise ApplyError(f"{op.id}: outcome still unknown after {MAX_SENDS} sends and read-backs")
+        raise OutcomeUnknownError(f"{op.id}: outcome still unknown after {MAX_SENDS} sends and read-backs")
+
+    async def _read_back(self, op: Operation, body: dict, unknown: WriteOutcomeUnknownError) -> dict | None:
+        # A failed read-back settles nothing: the write may have happened, so it must not be reported as failed.
+        try:
+            return await find_applied(self.client, op, body)
+        except ApiError as exc:
+            raise OutcomeUnknownError(f"{op.id}: outcome unknown after {unknown.cause} (the write may have taken "
+                                      f"effect), and the read-back failed: {exc.message}") from exc
 
     def _finish(self, outcome: Outcome) -> None:
         self.outcomes[outcome.op.id] = outcome
@@ -128,6 +144,8 @@ class Executor:
             fields["created_id"] = outcome.created_id
         if outcome.message:
             fields["message"] = outcome.message
+        if outcome.outcome_unknown:
+            fields["outcome_unknown"] = True
         self.journal.record(outcome.status, outcome.op.id, **fields)
         if outcome.status == "failed":
             self.stop.set()
