@@ -14,7 +14,9 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
+
+import httpx
 
 import pytest
 import yaml
@@ -181,14 +183,18 @@ class Harness:
     journal_dir: Path
     waits: list[float] = field(default_factory=list)
     last_stats: Any = None
+    wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None
+    """Wraps the emulator's transport (e.g. to fail a request after the emulator committed it)."""
 
     async def _sleep(self, seconds: float) -> None:
         self.waits.append(seconds)
         await asyncio.sleep(min(seconds, 0.001))
 
     def client(self):
-        return open_client(resolve_endpoint(self.endpoint), transport=self.emu.transport(), retry=FAST,
-                           sleep=self._sleep)
+        transport = self.emu.transport()
+        if self.wrap is not None:
+            transport = self.wrap(transport)
+        return open_client(resolve_endpoint(self.endpoint), transport=transport, retry=FAST, sleep=self._sleep)
 
     async def plan_async(self, paths: list[Path | str], now: dt.datetime = NOW) -> Plan:
         desired = load([str(p) for p in paths])
@@ -216,6 +222,32 @@ class Harness:
         return asyncio.run(self.apply_async(plan, journal))
 
 
+class CommitThenFail(httpx.AsyncBaseTransport):
+    """Lets the first ``method path`` request reach the emulator (which commits it), then fails it on the way
+    back: an error status (``429``, ``500``, ``503``), a dropped connection (``drop``) or a ``timeout``."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, method: str, path: str, kind: str) -> None:
+        self.inner, self.method, self.path, self.kind = inner, method, path, kind
+        self.fired = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if self.fired or request.method != self.method or request.url.path != self.path:
+            return response
+        self.fired += 1
+        await response.aread()
+        if self.kind == "drop":
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
+        if self.kind == "timeout":
+            raise httpx.ReadTimeout("The read operation timed out", request=request)
+        headers = {"retry-after": "0.01"} if self.kind == "429" else {}
+        return httpx.Response(int(self.kind), json={"message": f"injected {self.kind} after commit"},
+                              headers=headers, request=request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
 def journal_lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
@@ -229,5 +261,5 @@ def final_events(path: Path) -> dict[str, dict]:
     return last
 
 
-__all__ = ["Estate", "Harness", "NOW", "assert_exactly_once", "census", "customer_id", "final_events",
+__all__ = ["CommitThenFail", "Estate", "Harness", "NOW", "assert_exactly_once", "census", "customer_id", "final_events",
            "journal_lines", "subscription_state"]
