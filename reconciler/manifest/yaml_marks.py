@@ -8,6 +8,8 @@
 * **No aliases.** ``*alias`` is refused outright, so no "billion laughs" document can expand; it also keeps
   every value where it is written, which is what a reviewer reads in a pull request. Merge keys (``<<``)
   are refused for the same reason. Anchors alone are harmless and ignored.
+* **Bounded nesting.** A document nested deeper than :data:`MAX_DEPTH` levels is refused where it gets too
+  deep, before the recursive composer can exhaust the stack (a real manifest is under ten levels deep).
 * **YAML 1.2 scalars.** Only ``true``/``false`` are booleans (``NO``, ``on``, ``yes`` stay strings), ``1e3`` is
   a number, ``0777`` is decimal, ``1:30`` is a string, and timestamps stay strings, so the data is plain
   JSON (what the JSON Schema and editors see) and the models decide what a date means.
@@ -39,6 +41,14 @@ _FLOAT_12 = re.compile(r"""^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?
                            |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$""", re.X)
 
 
+MAX_DEPTH = 20
+"""Deepest nesting of mappings and sequences in a manifest document (the root is level 1)."""
+
+
+class _TooDeep(yaml.MarkedYAMLError):
+    """Raised by the composer when a document nests deeper than :data:`MAX_DEPTH`."""
+
+
 def _mark(mark: yaml.Mark) -> tuple[int, int]:
     return mark.line + 1, mark.column + 1
 
@@ -59,6 +69,7 @@ class ManifestYamlLoader(yaml.SafeLoader):
         """True once an alias or merge key was dropped from the current document."""
         self.aliases: set[str] = set()
         """Alias names met in the current document."""
+        self.depth = 0
 
     def _problem(self, mark: yaml.Mark, message: str, hint: str | None = None) -> None:
         self.problems.append(file_problem(self.file, message, hint, *_mark(mark)))
@@ -71,7 +82,14 @@ class ManifestYamlLoader(yaml.SafeLoader):
                               "write the value out in full; aliases hide what a change really touches")
             self.aliases.add(event.anchor)
             return ScalarNode(_NULL_TAG, "", event.start_mark, event.end_mark)
-        return super().compose_node(parent, index)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _TooDeep(problem=f"nesting deeper than {MAX_DEPTH} levels",
+                               problem_mark=self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
     def flatten_mapping(self, node: MappingNode) -> None:
         for key_node, _ in node.value:
@@ -129,6 +147,9 @@ def parse_documents(text: str, file: str) -> tuple[list[Document], list[Problem]
             if data is not None:
                 complete = not (loader.dropped or loader.aliases)
                 documents.append(Document(file, data, index_marks(node), complete=complete))
+    except _TooDeep as exc:
+        loader.problems.append(file_problem(file, f"YAML {exc.problem}", "a manifest is a few levels deep; "
+                                            "flatten the structure", *_mark(exc.problem_mark)))
     except yaml.MarkedYAMLError as exc:
         loader.problems.append(_yaml_error(exc, file))
     except RecursionError:
@@ -140,7 +161,7 @@ def parse_documents(text: str, file: str) -> tuple[list[Document], list[Problem]
 
 def _nodes(loader: ManifestYamlLoader) -> Iterator[Node]:
     while loader.check_node():
-        loader.dropped, loader.aliases = False, set()
+        loader.dropped, loader.aliases, loader.depth = False, set(), 0
         node = loader.get_node()
         if node is not None:
             yield node
