@@ -12,7 +12,8 @@ Limits, because manifests come from pull requests:
 * inside a directory tree, a symlink whose target lies outside the tree is refused (a file or a
   directory); symlinked directories inside the tree are not descended, since their target is walked
   anyway; hidden files and directories (``.git``, ``.github``) are skipped;
-* YAML aliases are refused (see :mod:`reconciler.manifest.yaml_marks`).
+* YAML aliases are refused, and so is nesting deeper than 20 levels (see :mod:`reconciler.manifest.yaml_marks`);
+* invisible and control characters are refused in every key and value (see :mod:`reconciler.manifest.unicode`).
 
 This module reads local files only; it imports no HTTP code, so ``reconciler validate`` works offline.
 """
@@ -33,6 +34,7 @@ from reconciler.manifest.desired import Desired, Source
 from reconciler.manifest.messages import describe, explain
 from reconciler.manifest.models import API_VERSION, ContractManifest, CustomerManifest
 from reconciler.manifest.problems import Document, Loc, Problem, file_problem
+from reconciler.manifest.unicode import hidden_characters
 from reconciler.manifest.validate import validate
 from reconciler.manifest.yaml_marks import parse_documents
 
@@ -162,6 +164,9 @@ def _too_large(path: Path, size: int) -> Problem:
 
 def check_document(document: Document) -> list[Problem]:
     """Header and schema problems of one document; sets ``document.manifest`` when there are none."""
+    hidden = hidden_characters(document)
+    if hidden:
+        return hidden  # schema errors about the same text would only repeat these, less clearly
     model = _model_of(document)
     if isinstance(model, list):
         return model

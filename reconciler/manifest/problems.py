@@ -99,14 +99,21 @@ def field_path(data: Any, loc: Loc) -> str:
             text += f"[{_item_name(item, part)}]"
             node = item
         else:
-            text += f".{part}" if text else str(part)
+            text += f".{_visible(str(part))}" if text else _visible(str(part))
             node = _child(node, part)
     return text
 
 
 def _item_name(item: Any, index: int) -> str:
     key = item.get("key") if isinstance(item, dict) else None
-    return key if isinstance(key, str) and key else str(index)
+    return _visible(key) if isinstance(key, str) and key else str(index)
+
+
+def _visible(text: str) -> str:
+    """``text`` with invisible characters escaped (``pro\\u200b``), so that a message shows what is there."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def _child(node: Any, part: Any) -> Any:

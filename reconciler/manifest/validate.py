@@ -8,7 +8,9 @@ time) are the tables; :func:`validate` runs them all and returns every problem.
   ``spec.customer`` names a Customer manifest;
 * keys: item keys are unique within their list (commits and recurring commits share one list of keys,
   since override specifiers name either); seat ids are unique within a subscription;
-  an ``id:`` pin is used once across all manifests;
+  an ``id:`` pin is used once across all manifests; seat ids that differ only in case or Unicode form are
+  the same seat, and seat ids and ingest aliases may not mix Latin with look-alike letters
+  (:mod:`reconciler.manifest.unicode`);
 * links: ``subscription_config.subscription`` names a subscription of the same contract; INDIVIDUAL
   allocation needs a SEAT_BASED subscription; override specifier ``commits:`` name existing commits;
 * subscriptions: SEAT_BASED needs ``seat_config`` and takes no ``quantity``; QUANTITY_ONLY needs
@@ -26,6 +28,7 @@ from typing import Any
 
 from reconciler.manifest.models import ContractManifest, ContractSpec, CustomerManifest, Subscription
 from reconciler.manifest.problems import Document, Loc, Problem
+from reconciler.manifest.unicode import mixed_script, seat_identity
 
 SPEC: Loc = ("spec",)
 RECURRING = ("recurring_credits", "recurring_commits")
@@ -121,8 +124,19 @@ def _pinned_ids(documents: list[Document]) -> Iterator[tuple[str, Document, Loc]
                     yield item.id.lower(), document, loc + ("id",)
 
 
+def lookalike_aliases(documents: list[Document]) -> Iterator[Problem]:
+    for document in _customers(documents):
+        for i, alias in enumerate(document.manifest.spec.ingest_aliases):
+            if (why := mixed_script(alias)) is not None:
+                yield document.problem(SPEC + ("ingest_aliases", i), f"ingest alias {alias!r} {why}", _LOOKALIKE)
+
+
+_LOOKALIKE = ("a look-alike letter makes a different id that no usage event will match; "
+              "retype it with the keyboard it is meant for")
+
+
 RULES: tuple[Callable[[list[Document]], Iterable[Problem]], ...] = (
-    duplicate_customer_names, duplicate_contract_names, unknown_customers, duplicate_ids,
+    duplicate_customer_names, duplicate_contract_names, unknown_customers, duplicate_ids, lookalike_aliases,
 )
 
 
@@ -148,12 +162,32 @@ def duplicate_keys(document: Document, spec: ContractSpec) -> Iterator[Problem]:
 
 
 def duplicate_seat_ids(document: Document, spec: ContractSpec) -> Iterator[Problem]:
+    """Seat ids are compared by :func:`seat_identity`: ``Bob@acme.com`` and ``bob@acme.com`` are one person."""
     for loc, subscription in _items(spec, ("subscriptions",)):
         seats = subscription.seat_config.seat_ids if subscription.seat_config else []
-        entries = ((seat, document, loc + ("seat_config", "seat_ids", i)) for i, seat in enumerate(seats))
-        for seat, _, seat_loc, first in _duplicates(entries):
-            yield document.problem(seat_loc, f"seat {seat!r} is listed twice (first at {first})",
-                                   "each seat id is one seat; remove the repeat")
+        first: dict[str, tuple[str, int]] = {}
+        for i, seat in enumerate(seats):
+            seat_loc = loc + ("seat_config", "seat_ids", i)
+            identity = seat_identity(seat)
+            if identity not in first:
+                first[identity] = (seat, document.mark(seat_loc)[0])
+                continue
+            original, line = first[identity]
+            if original == seat:
+                yield document.problem(seat_loc, f"seat {seat!r} is listed twice (first at line {line})",
+                                       "each seat id is one seat; remove the repeat")
+            else:
+                yield document.problem(seat_loc, f"seat {seat!r} differs from seat {original!r} (line {line}) "
+                                       "only in letter case or Unicode form",
+                                       "both would be paid seats for what reads as one person; keep one spelling")
+
+
+def lookalike_letters(document: Document, spec: ContractSpec) -> Iterator[Problem]:
+    for loc, subscription in _items(spec, ("subscriptions",)):
+        seats = subscription.seat_config.seat_ids if subscription.seat_config else []
+        for i, seat in enumerate(seats):
+            if (why := mixed_script(seat)) is not None:
+                yield document.problem(loc + ("seat_config", "seat_ids", i), f"seat {seat!r} {why}", _LOOKALIKE)
 
 
 def subscription_links(document: Document, spec: ContractSpec) -> Iterator[Problem]:
@@ -250,6 +284,6 @@ def _day(moment: dt.datetime) -> str:
 
 
 CONTRACT_RULES: tuple[Callable[[Document, ContractSpec], Iterable[Problem]], ...] = (
-    duplicate_keys, duplicate_seat_ids, subscription_links, quantity_modes, override_commits, time_order,
+    duplicate_keys, duplicate_seat_ids, lookalike_letters, subscription_links, quantity_modes, override_commits, time_order,
     starts_within,
 )
