@@ -75,8 +75,11 @@ def _other(kind: str, ctx: dict, error: ErrorDetails, original: Any) -> tuple[st
     if kind in ("string_too_short", "too_short"):
         return ("must not be empty" if ctx.get("min_length") == 1
                 else f"must have at least {ctx.get('min_length')} items"), None
-    if kind in ("string_too_long", "too_long"):
-        return f"must be at most {ctx.get('max_length')} {'characters' if 'string' in kind else 'items'} long", None
+    if kind == "string_too_long":
+        return f"must be at most {ctx.get('max_length')} characters long", None
+    if kind == "too_long":
+        return (f"must have at most {ctx.get('max_length')} items, got {ctx.get('actual_length')}",
+                "this limit guards against a runaway or generated list; check how the list was made")
     if kind in ("value_error", "assertion_error"):
         return str(ctx.get("error", error["msg"])), None
     return error["msg"], None

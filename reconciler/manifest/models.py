@@ -27,6 +27,9 @@ from reconciler.manifest.types import (
 )
 
 API_VERSION = "reconciler/v1"
+MAX_SEAT_IDS = 10_000
+"""Most assigned seats per subscription: a guard against a runaway generated list (each seat change is sent
+in batches of 500, and every seat is read back when planning)."""
 
 
 class Strict(BaseModel):
@@ -90,7 +93,7 @@ class SeatConfig(Strict):
 
     seat_group_key: Annotated[str, Field(min_length=1)]
     """Event property naming the seat (a group key of the billable metric); cannot change later."""
-    seat_ids: list[Annotated[str, Field(min_length=1, max_length=255)]] = []
+    seat_ids: Annotated[list[Annotated[str, Field(min_length=1, max_length=255)]], Field(max_length=MAX_SEAT_IDS)] = []
     """Assigned seats (e.g. e-mail addresses). Sent as ``initial_seat_ids`` at creation."""
     unassigned_seats: Count = 0
     """Seats paid for but not yet assigned (the API's ``initial_unassigned_seats``)."""
