@@ -53,7 +53,9 @@ class Resolver:
         return self._resolve("rate card", ref, where)
 
     def credit_type(self, ref: str | None, where: str) -> str | None:
-        return self._resolve("credit type", ref, where)
+        # Callers pass either the field or its parent (``...access_amount``); the message names the field.
+        field = where if where.endswith(".credit_type") else f"{where}.credit_type"
+        return self._resolve("credit type", ref, field)
 
     def product_type(self, product_id: str | None) -> str | None:
         item = self._indexes["product"].by_id.get(product_id or "")
