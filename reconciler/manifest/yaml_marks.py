@@ -139,7 +139,10 @@ def _hashable(value: Any) -> bool:
 
 def parse_documents(text: str, file: str) -> tuple[list[Document], list[Problem]]:
     """Every non-empty document of ``text`` with its marks, and every problem met while parsing."""
-    loader = ManifestYamlLoader(text, file)
+    try:
+        loader = ManifestYamlLoader(text, file)  # the reader checks every character here
+    except yaml.reader.ReaderError as exc:
+        return [], [_reader_error(exc, text, file)]
     documents: list[Document] = []
     try:
         for node in _nodes(loader):
@@ -152,6 +155,8 @@ def parse_documents(text: str, file: str) -> tuple[list[Document], list[Problem]
                                             "flatten the structure", *_mark(exc.problem_mark)))
     except yaml.MarkedYAMLError as exc:
         loader.problems.append(_yaml_error(exc, file))
+    except yaml.reader.ReaderError as exc:
+        loader.problems.append(_reader_error(exc, text, file))
     except RecursionError:
         loader.problems.append(file_problem(file, "YAML nesting is too deep", "manifests are a few levels deep"))
     finally:
@@ -175,6 +180,15 @@ def _yaml_error(exc: yaml.MarkedYAMLError, file: str) -> Problem:
     if "could not determine a constructor" in (exc.problem or ""):
         message, hint = f"malformed YAML: unsupported tag {exc.problem.split('tag ')[-1]}", "remove the !tag"
     return file_problem(file, message, hint, line, column)
+
+
+def _reader_error(exc: yaml.reader.ReaderError, text: str, file: str) -> Problem:
+    """A character YAML does not allow in a document (a NUL, a bell...), located by its position."""
+    before = text[:exc.position]
+    line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+    char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+    return file_problem(file, f"character U+{ord(char):04X} is not allowed in YAML",
+                        "delete it; a manifest is plain text", line, column)
 
 
 def index_marks(root: Node) -> Marks:
