@@ -1,8 +1,8 @@
 """The executor: the only writer. It runs a plan's requests exactly as written, in order, and stops at the
 first failure.
 
-Recipe: refuse what must be refused before any write (destructive operations without an allow, a plan for another
-target, a stale plan); then run the operations — account-wide ones first, then each customer's chain in plan order,
+Recipe: take the target's apply lock (one apply at a time per target on this machine); refuse what must be refused
+before any write (destructive operations without an allow, a plan for another target, a stale plan); then run the operations — account-wide ones first, then each customer's chain in plan order,
 chains side by side within the client's concurrency bound. A 409 or an unknown outcome (timeout, dropped
 connection, 5xx) is settled by a read-back, never by a blind retry. Every event goes to the journal.
 """
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from reconciler.apply.journal import Journal
+from reconciler.apply.lock import target_lock
 from reconciler.apply.readback import find_applied, is_idempotent
 from reconciler.apply.verify import verify
 from reconciler.errors import ApiError, ApplyError, ConflictError, WriteOutcomeUnknownError
@@ -70,6 +71,10 @@ class Executor:
 
     async def run(self) -> Report:
         refuse_unallowed(self.plan)
+        async with target_lock(self.plan.target):
+            return await self._verify_and_run()
+
+    async def _verify_and_run(self) -> Report:
         verification = await verify(self.client, self.plan, self.journal.done())
         self._recall_created_ids(verification.already_done)
         self.journal.record("apply-start", target=self.plan.target, operations=len(self.plan.operations))
