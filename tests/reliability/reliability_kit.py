@@ -46,7 +46,7 @@ def customer_doc(name: str) -> dict:
             "spec": {"name": f"Customer {name}"}}
 
 
-def contract_doc(customer: str, kind: str, *, quantity: int = 2, seats: int = 2) -> dict:
+def contract_doc(customer: str, kind: str, *, quantity: int = 2, seats: int = 2, unassigned: int = 0) -> dict:
     spec: dict[str, Any] = {
         "customer": customer, "name": f"{customer} {kind}",
         "rate_card": "Seats 2025" if kind == "seats" else "Standard 2025",
@@ -59,7 +59,7 @@ def contract_doc(customer: str, kind: str, *, quantity: int = 2, seats: int = 2)
     if kind == "seats":
         subscription.update(quantity_management_mode="SEAT_BASED", seat_config={
             "seat_group_key": "seat_id", "seat_ids": [f"seat{i}@{customer}.example" for i in range(seats)],
-            "unassigned_seats": 0})
+            "unassigned_seats": unassigned})
     else:
         subscription["quantity"] = quantity
     spec["subscriptions"] = [subscription]
