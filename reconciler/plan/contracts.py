@@ -100,9 +100,10 @@ def _edit_op(ctx: ContractContext, base: dict, group, fp: str, index: int) -> Op
     key = operation_key(ctx.address, fp, index, canonical_json(body))
     body["uniqueness_key"] = key
     destructive = any(p.destructive for p in parts)
-    changes = [c for p in parts for c in p.changes] if index == 0 else _batch_changes(group)
-    return OpSpec(ctx.address, "contract", "end" if destructive else "update",
-                  "; ".join(p.summary for p in parts) + (f" (seat batch {index + 1})" if index else ""),
+    changes = [c for part, batch, n in group for c in _changes_in(part, batch, n)]
+    summary = "; ".join(p.summary for p, _, n in group if n == 0) if index == 0 else "; ".join(
+        _batch_summary(p, b, n) for p, b, n in group)
+    return OpSpec(ctx.address, "contract", "end" if destructive else "update", summary,
                   f"{len(changes)} field(s) differ from the manifest",
                   Request(method="POST", path="/v2/contracts/edit", body=body), changes,
                   risk=max((p.risk for p in parts), default=Risk.SAFE), destructive=destructive, fingerprint=fp,
@@ -117,9 +118,26 @@ def _unique_parts(group) -> list[EditPart]:
     return seen
 
 
-def _batch_changes(group) -> list[Change]:
-    return [Change(path=f"seat_updates[{p.entry['subscription_id']}]", action="update", after=b)
-            for p, b, _ in group if b]
+def _changes_in(part: EditPart, batch: dict | None, n: int) -> list[Change]:
+    """The changes this call makes: a seat part's changes are split across its batches, the rest go first."""
+    if not part.seat_batches:
+        return part.changes if n == 0 else []
+    seats = [c for c in part.changes if c.path.endswith(".seat_ids")]
+    other = [] if n else [c for c in part.changes if not c.path.endswith(".seat_ids")]
+    if not seats or not batch:
+        return other
+    removed = [s for e in batch.get("remove_seat_ids", []) for s in e["seat_ids"]]
+    added = [s for e in batch.get("add_seat_ids", []) for s in e["seat_ids"]]
+    return other + ([Change(path=seats[0].path, action="update", before=removed, after=added)]
+                    if removed or added else [])
+
+
+def _batch_summary(part: EditPart, batch: dict | None, n: int) -> str:
+    subject = part.summary.split(":", 1)[0]
+    removed = sum(len(e["seat_ids"]) for e in (batch or {}).get("remove_seat_ids", []))
+    added = sum(len(e["seat_ids"]) for e in (batch or {}).get("add_seat_ids", []))
+    bits = [f"remove {removed} seats" if removed else "", f"add {added} seats" if added else ""]
+    return f"{subject}: seat batch {n + 1} of {len(part.seat_batches)}: " + ", ".join(b for b in bits if b)
 
 
 def _side_op(ctx: ContractContext, side, fp: str) -> OpSpec:

@@ -47,7 +47,9 @@ def customer_ops(manifest: CustomerManifest, live: LiveCustomer | None) -> list[
 
 
 def _desired_aliases(manifest: CustomerManifest) -> list[str]:
-    return list(dict.fromkeys([manifest.metadata.name, *manifest.spec.ingest_aliases]))
+    """The identity alias is what finds an unpinned customer; a pinned one is found by id and keeps its aliases."""
+    identity = [] if manifest.spec.id else [manifest.metadata.name]
+    return list(dict.fromkeys([*identity, *manifest.spec.ingest_aliases]))
 
 
 def _configurations(manifest: CustomerManifest) -> list[dict]:

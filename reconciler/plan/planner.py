@@ -88,10 +88,14 @@ def _plan_customer(run: _Run, key: str) -> None:
     live = run.live.customers.get(key)
     contracts = sorted(run.desired.contracts_of(key), key=lambda c: c.address)
     wanted = [c for c in contracts if _selected(run, c.address)]
+    if manifest and manifest.spec.id and live is None:
+        run.errors.append(f"{manifest.address}: pinned customer id {manifest.spec.id} does not exist in Metronome "
+                          "(or is archived); remove the id: pin to create a new customer")
+        return
     if manifest and (wanted or _selected(run, manifest.address)):
         for spec in customer_ops(manifest, live):
             run.specs.append((_order("customer", key, spec.address), spec))
-    elif manifest is None and live is None and wanted:
+    if manifest is None and live is None and wanted:
         run.errors.append(f"contract {wanted[0].address}: customer_id {key} does not exist in Metronome")
         return
     customer_id = live.customer["id"] if live else placeholder(key)

@@ -92,12 +92,14 @@ class OverrideComparator(Comparator):
         new: list[tuple[str, dict]] = []
         for item in ctx.spec.overrides:
             canon = desired_canon(item, ctx)
-            hit = next((r for r in unmatched_live if (item.id and r["id"] == item.id) or
-                        (not item.id and _same(canon, r))), None)
-            if hit is None:
-                new.append((item.key, canon))
-            else:
+            # A pin names which live override this is; it still must be identical, or it is replaced.
+            hit = next((r for r in unmatched_live if (r["id"] == item.id if item.id else _same(canon, r))), None)
+            if hit is not None:
                 unmatched_live.remove(hit)
+            if hit is None or not _same(canon, hit):
+                new.append((item.key, canon))
+                if hit is not None:
+                    unmatched_live.append(hit)
         return self._parts(new, unmatched_live)
 
     def _parts(self, new: list[tuple[str, dict]], removed: list[dict]) -> list[EditPart]:

@@ -51,9 +51,15 @@ def live_canon(raw: dict) -> dict:
         "ending_before": ts(raw.get("ending_before")),
         "name": raw.get("name"),
         "description": raw.get("description"),
-        "billing_cycle_config": raw.get("billing_cycle_config"),
+        "billing_cycle_config": _billing_cycle(raw.get("billing_cycle_config")),
         "seat_group_key": (raw.get("seat_config") or {}).get("seat_group_key"),
     })
+
+
+def _billing_cycle(config: dict | None) -> dict | None:
+    if not config:
+        return None
+    return {**config, "anchor_date": ts(config.get("anchor_date"))}
 
 
 def create_entry(sub: Subscription, ctx: ContractContext) -> dict:
@@ -177,7 +183,8 @@ class SubscriptionComparator(Comparator):
         for seg in _segments_from(raw.get("quantity_schedule") or [], at):
             if float(seg.get("quantity", 0)) != float(sub.quantity or 0):
                 updates.append({"starting_at": max(ts(seg["starting_at"]), at), "quantity": whole(sub.quantity)})
-                changes.append(change(f"subscriptions[{sub.key}].quantity", seg.get("quantity"), sub.quantity))
+                changes.append(change(f"subscriptions[{sub.key}].quantity", whole(seg.get("quantity")),
+                                      whole(sub.quantity)))
         if updates:
             entry["quantity_updates"] = updates
             summaries.append(f"set quantity to {_num(sub.quantity)} from {updates[0]['starting_at']}")
@@ -193,9 +200,9 @@ class SubscriptionComparator(Comparator):
             if d.add_ids or d.remove_ids:
                 changes.append(change(f"subscriptions[{sub.key}].seat_config.seat_ids",
                                       sorted(d.remove_ids), sorted(d.add_ids)))
-            if d.add_unassigned or d.remove_unassigned:
-                changes.append(change(f"subscriptions[{sub.key}].seat_config.unassigned_seats",
-                                      f"-{d.remove_unassigned}", f"+{d.add_unassigned}"))
+        if any(d.add_unassigned or d.remove_unassigned for d in deltas):
+            changes.append(change(f"subscriptions[{sub.key}].seat_config.unassigned_seats",
+                                  segments[0][1].unassigned if segments else 0, desired.unassigned))
         if deltas:
             summaries.append(_seat_summary(deltas))
         return batch_seat_updates(deltas)
