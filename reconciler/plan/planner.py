@@ -136,6 +136,7 @@ def _contract_ops(run: _Run, manifest: ContractManifest, key: str, customer_id: 
             {"all", manifest.address} & run.options.allow_destructive))
     specs = edit_ops(ctx, ts(ctx.default_effective_at)) if live else [create_op(ctx, key, customer_id)]
     run.errors.extend(ctx.errors)
+    run.warnings.extend(Warning_(address=manifest.address, message=w) for w in ctx.warnings)
     if live and specs and recorded_sha(live.contract) == manifest_sha(manifest):
         run.drift.extend(drift_of(manifest.address, specs))
     for spec in specs:

@@ -173,3 +173,29 @@ def test_journal_records_every_operation_start_and_outcome(workspace):
     assert all(created[op["id"]] for op in plan["operations"] if op["action"] == "create"
                and op["kind"] in ("customer", "contract"))
     assert lines[0]["event"] == "apply-start" and lines[-1]["event"] == "apply-end" and lines[-1]["ok"] is True
+
+
+def test_commit_invoice_schedule_changes_in_place(workspace):
+    commit = {
+        "key": "prepaid-2026", "product": "Per-seat Commit", "type": "prepaid", "name": "Prepaid 2026",
+        "access_schedule": {"credit_type": "USD (cents)", "schedule_items": [
+            {"amount": 100000, "starting_at": "2026-01-01T00:00:00Z", "ending_before": "2027-01-01T00:00:00Z"}]},
+        "invoice_schedule": {"credit_type": "USD (cents)", "schedule_items": [
+            {"timestamp": "2026-01-01T00:00:00Z", "amount": 100000}]},
+    }
+    workspace.edit_contract("northwind.yaml", lambda spec: spec.update(commits=[commit]))
+    workspace.converge()
+
+    def change(spec):
+        spec["commits"][0]["invoice_schedule"]["schedule_items"] = [
+            {"timestamp": "2026-01-01T00:00:00Z", "amount": 50000},
+            {"timestamp": "2026-07-01T00:00:00Z", "amount": 50000}]
+    workspace.edit_contract("northwind.yaml", change)
+    plan = workspace.plan_json()
+    assert_sdk_valid(plan)
+    [edit] = edits_of(plan, "contract.northwind/pro")
+    [update] = edit["request"]["body"]["update_commits"]
+    invoice = update["invoice_schedule"]
+    assert invoice["update_schedule_items"][0]["amount"] == 50000
+    assert invoice["add_schedule_items"] == [{"timestamp": "2026-07-01T00:00:00Z", "amount": 50000}]
+    workspace.converge()

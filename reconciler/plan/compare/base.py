@@ -59,6 +59,8 @@ class ContractContext:
     live: LiveContract | None
     allow_destructive: bool
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """Things the plan leaves as they are and a reviewer should know about."""
     links: dict[str, dict[str, str]] = field(default_factory=dict)
     """Per section, manifest key -> live id (or the key itself, sent as ``temporary_id``, for new items)."""
     side_requests: list[SideRequest] = field(default_factory=list)

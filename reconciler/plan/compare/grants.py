@@ -110,8 +110,8 @@ class _GrantComparator(Comparator):
 
     def _update(self, key: str, canon: dict, raw: dict, ctx: ContractContext) -> EditPart | None:
         seen = project(live_canon(raw), canon)
-        for name in ("product_id", "type", "specifiers", "custom_fields", "invoice_schedule"):
-            if name in canon and canon.get(name) != seen.get(name) and name != "invoice_schedule":
+        for name in ("product_id", "type", "specifiers", "custom_fields"):
+            if name in canon and canon.get(name) != seen.get(name):
                 ctx.immutable(self.section, key, name, seen.get(name), canon.get(name),
                               WAY_OUT.format(kind=self.kind))
         entry: dict = {f"{self.kind}_id": raw["id"]}
@@ -119,12 +119,43 @@ class _GrantComparator(Comparator):
         schedule = self._schedule_update(canon, raw, seen, ctx, key)
         if schedule:
             entry["access_schedule"] = schedule
+        invoice = self._invoice_update(canon, raw, ctx, key)
+        if invoice:
+            entry["invoice_schedule"] = invoice
         if len(entry) == 1:
             return None
-        before = {n: seen.get(n) for n in (*SIMPLE_MUTABLE, "access_schedule") if n in canon}
-        after = {n: canon.get(n) for n in before}
+        compared = (*SIMPLE_MUTABLE, "access_schedule") + (("invoice_schedule",) if invoice else ())
+        before = {n: seen.get(n) if n != "invoice_schedule" else _invoice_items(raw) for n in compared if n in canon}
+        after = {n: canon.get(n) if n != "invoice_schedule" else _wanted_invoice_items(canon) for n in before}
+        removes = any(part.get("remove_schedule_items") for part in (schedule or {}, invoice or {}))
         return EditPart(f"update_{self.section}", entry, diff_changes(f"{self.section}[{key}]", before, after),
-                        f"update {self.kind} {key}", risk=Risk.BILLING)
+                        f"update {self.kind} {key}" + (" (removes schedule items)" if removes else ""),
+                        action="end" if removes else "update",
+                        risk=Risk.DESTRUCTIVE if removes else Risk.BILLING, destructive=removes)
+
+    def _invoice_update(self, canon: dict, raw: dict, ctx: ContractContext, key: str) -> dict | None:
+        """Invoice schedule items, matched by timestamp. A ``recurring_schedule`` cannot be compared with the
+        expanded items a read returns, so it is left as created, and the plan says so."""
+        wanted = canon.get("invoice_schedule")
+        if not wanted:
+            return None
+        if wanted.get("recurring_schedule"):
+            ctx.warnings.append(f"{ctx.where(self.section, key)}.invoice_schedule: a recurring_schedule is not "
+                                "compared after creation; list schedule_items to manage it")
+            return None
+        want = _wanted_invoice_items(canon)
+        live_items = {ts(i.get("timestamp")): i for i in (raw.get("invoice_schedule") or {}).get("schedule_items", [])}
+        have = _invoice_items(raw)
+        if want == have:
+            return None
+        update = {
+            "add_schedule_items": [i for i in want if i["timestamp"] not in live_items],
+            "update_schedule_items": [{"id": live_items[i["timestamp"]]["id"], "amount": i["amount"]}
+                                      for i in want if i["timestamp"] in live_items and i not in have],
+            "remove_schedule_items": [{"id": item["id"]} for stamp, item in live_items.items()
+                                      if stamp not in {i["timestamp"] for i in want}],
+        }
+        return {k: v for k, v in update.items() if v}
 
     def _schedule_update(self, canon, raw, seen, ctx, key) -> dict | None:
         want = (canon.get("access_schedule") or {}).get("schedule_items", [])
@@ -154,6 +185,26 @@ class _GrantComparator(Comparator):
                         [change(f"{self.section}[{label}]", live_canon(raw), None, "archive")],
                         f"archive {self.kind} {label} (not in the manifest)", action="archive",
                         risk=Risk.DESTRUCTIVE, destructive=True)
+
+
+def _amount(item: dict) -> float | None:
+    if item.get("amount") is not None:
+        return item["amount"]
+    if item.get("unit_price") is not None and item.get("quantity") is not None:
+        return item["unit_price"] * item["quantity"]
+    return None
+
+
+def _wanted_invoice_items(canon: dict) -> list[dict]:
+    items = (canon.get("invoice_schedule") or {}).get("schedule_items") or []
+    return sorted(({"timestamp": ts(i["timestamp"]), "amount": _amount(i)} for i in items),
+                  key=lambda i: i["timestamp"])
+
+
+def _invoice_items(raw: dict) -> list[dict]:
+    items = (raw.get("invoice_schedule") or {}).get("schedule_items") or []
+    return sorted(({"timestamp": ts(i.get("timestamp")), "amount": _amount(i)} for i in items),
+                  key=lambda i: i["timestamp"])
 
 
 class CommitComparator(_GrantComparator):
