@@ -1,0 +1,152 @@
+"""``make bench``: plan and apply against the emulator served on loopback with a fixed per-request latency.
+
+For each size N (``--sizes``, default 1000,5000,10000): write N customers' manifests, seed the emulator with
+them (in this process, no latency), serve it as a separate process, set the latency L, and measure in child
+processes (one per scenario, so each peak RSS is its own):
+
+1. ``plan`` on the unchanged estate;
+2. ``plan`` with 10% of the contracts changed;
+3. ``apply`` of 1,000 contract creates (a second contract for 1,000 customers);
+4. ``apply`` of 1,000 seat changes;
+5. the baseline: the official SDK reading one request at a time, on the first ``--baseline-customers``
+   customers, and extrapolated to N per customer.
+
+Requests come from the emulator's counters (reset before each scenario). Ideal time is requests x L / C for
+the client concurrency C. Results go to ``bench/results.json`` and a markdown table (stdout and
+``bench/RESULTS.md``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import estate, seed
+from bench.report import markdown
+from bench.server import EmulatorServer
+
+HERE = Path(__file__).resolve().parent
+CHANGED_APPLY = 1000
+TOKEN = "bench-token"
+
+
+def scenario(mode: str, *args: str) -> dict:
+    command = [sys.executable, "-m", "bench.scenario", mode, *args]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=HERE.parent)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout)
+
+
+def measured(server: EmulatorServer, latency_ms: float, mode: str, *args: str) -> dict:
+    server.set_latency(latency_ms)
+    server.reset_stats()
+    result = scenario(mode, *args)
+    stats = server.stats()
+    server.set_latency(0)
+    result["requests"] = stats["total"]
+    result["by_route"] = stats["by_route"]
+    result["statuses"] = stats["by_status"]
+    return result
+
+
+def prepare_plan(server: EmulatorServer, n: int, variant: estate.Variant, only: frozenset[int], out: Path) -> int:
+    """Plan a change of ``only``'s customers (no latency; not measured) and save it for a measured apply."""
+    from reconciler.live.read import read_live
+    from reconciler.metronome import open_client, resolve_endpoint
+    from reconciler.plan.format import save_plan
+    from reconciler.plan.planner import PlanOptions, default_effective_at, plan
+
+    async def read(desired, now):
+        endpoint = resolve_endpoint(server.url)
+        async with open_client(endpoint, concurrency=16) as client:
+            return endpoint, await read_live(client, desired, seats_from=default_effective_at(now))
+
+    desired = seed.desired_of(n, variant, only=only)
+    now = dt.datetime.now(dt.timezone.utc)
+    endpoint, live = asyncio.run(read(desired, now))
+    the_plan = plan(desired, live, now, PlanOptions(target=endpoint.display))
+    save_plan(the_plan, out)
+    return len(the_plan.operations)
+
+
+def bench_size(n: int, args, log) -> dict:
+    work = Path(tempfile.mkdtemp(prefix=f"reconciler-bench-{n}-"))
+    ten_percent = estate.every_tenth(n)
+    apply_set = estate.first(CHANGED_APPLY, n)
+    log(f"N={n}: writing manifests under {work}")
+    unchanged = estate.write(work / "unchanged", n)
+    changed = estate.write(work / "changed", n, estate.Variant(changed=ten_percent))
+    log(f"N={n}: seeding the emulator")
+    started = time.perf_counter()
+    seed.seed(work / "emulator.db", n, work)
+    log(f"N={n}: seeded in {time.perf_counter() - started:.1f}s")
+    conc = str(args.concurrency)
+    results: dict = {"n": n, "seed_s": time.perf_counter() - started}
+    with EmulatorServer(work / "emulator.db", work / "emulator.log") as server:
+        endpoint = ["--endpoint", server.url, "--concurrency", conc]
+        log(f"N={n}: plan, unchanged")
+        results["plan_unchanged"] = measured(server, args.latency_ms, "plan", "--manifests", str(unchanged),
+                                             *endpoint)
+        log(f"N={n}: plan, 10% changed")
+        results["plan_changed"] = measured(server, args.latency_ms, "plan", "--manifests", str(changed), *endpoint)
+        creates = estate.Variant(addons=apply_set)
+        ops = prepare_plan(server, n, creates, apply_set, work / "creates.json")
+        log(f"N={n}: apply, {ops} contract creates")
+        results["apply_creates"] = measured(server, args.latency_ms, "apply", "--plan", str(work / "creates.json"),
+                                            "--journal", str(work / "creates.jsonl"), *endpoint)
+        seats = estate.Variant(addons=apply_set, seat_delta=apply_set)
+        ops = prepare_plan(server, n, seats, apply_set, work / "seats.json")
+        log(f"N={n}: apply, {ops} seat changes")
+        results["apply_seats"] = measured(server, args.latency_ms, "apply", "--plan", str(work / "seats.json"),
+                                          "--journal", str(work / "seats.jsonl"), *endpoint)
+        sample = min(n, args.baseline_customers)
+        log(f"N={n}: baseline (metronome-sdk, sequential) on {sample} customers")
+        results["baseline"] = measured(server, args.latency_ms, "baseline", "--customers", str(sample),
+                                       "--endpoint", server.url)
+    if not args.keep:
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,5000,10000", help="comma-separated N (default: %(default)s)")
+    parser.add_argument("--latency-ms", type=float, default=20.0, help="per-request latency L (default: 20)")
+    parser.add_argument("--concurrency", type=int, default=8, help="client concurrency C (default: 8)")
+    parser.add_argument("--baseline-customers", type=int, default=300,
+                        help="customers the sequential baseline reads (default: %(default)s; extrapolated to N)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directories")
+    parser.add_argument("--out", type=Path, default=HERE / "results.json")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("METRONOME_BEARER_TOKEN", TOKEN)
+    started = time.perf_counter()
+
+    def log(message: str) -> None:
+        print(f"[{time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    runs = [bench_size(n, args, log) for n in sizes]
+    results = {"latency_ms": args.latency_ms, "concurrency": args.concurrency, "cpus": os.cpu_count(),
+               "python": platform.python_version(), "date": dt.datetime.now(dt.timezone.utc).isoformat(),
+               "total_s": time.perf_counter() - started, "sizes": runs}
+    args.out.write_text(json.dumps(results, indent=2))
+    table = markdown(results)
+    (HERE / "RESULTS.md").write_text(table)
+    print(table)
+    log(f"done; {args.out} and {HERE / 'RESULTS.md'} written")
+
+
+if __name__ == "__main__":
+    main()

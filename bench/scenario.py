@@ -1,0 +1,125 @@
+"""One measured scenario, run in its own process so that its peak RSS is its own (``ru_maxrss`` of this process).
+
+``python -m bench.scenario plan|apply|baseline ...`` prints one JSON object on stdout:
+
+* ``plan``: the pipeline's recipe (:func:`reconciler.pipeline.make_plan`) step by step, so that each step is
+  timed: load the manifests, read live state (wall), plan (the pure function: ``time.process_time`` and wall);
+* ``apply``: :func:`reconciler.apply.apply_plan` of a saved plan file;
+* ``baseline``: the naive refresh loop on the official ``metronome-sdk`` (sync, one request at a time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import resource
+import sys
+import time
+
+UTC = dt.timezone.utc
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def run_plan(args) -> dict:
+    from reconciler.manifest.loader import load
+    from reconciler.pipeline import parse_shard, read, select_shard
+    from reconciler.plan.planner import PlanOptions, plan
+
+    now = dt.datetime.now(UTC)
+    started = time.perf_counter()
+    desired = select_shard(load([args.manifests]), parse_shard(args.shard))
+    loaded = time.perf_counter()
+    resolved, live = asyncio.run(read(desired, endpoint=args.endpoint, now=now, concurrency=args.concurrency))
+    read_done = time.perf_counter()
+    cpu = time.process_time()
+    the_plan = plan(desired, live, now, PlanOptions(target=resolved.display))
+    planner_cpu = time.process_time() - cpu
+    finished = time.perf_counter()
+    if args.out:
+        from reconciler.plan.format import save_plan
+
+        save_plan(the_plan, args.out)
+    return {"wall_s": finished - started, "load_s": loaded - started, "read_s": read_done - loaded,
+            "planner_wall_s": finished - read_done, "planner_cpu_s": planner_cpu,
+            "operations": len(the_plan.operations), "peak_rss_mb": _peak_rss_mb()}
+
+
+def run_apply(args) -> dict:
+    from reconciler.apply import apply_plan
+    from reconciler.plan.format import load_plan
+
+    the_plan = load_plan(args.plan)
+    started = time.perf_counter()
+    report = asyncio.run(apply_plan(the_plan, endpoint=args.endpoint, journal_path=args.journal,
+                                    concurrency=args.concurrency))
+    wall = time.perf_counter() - started
+    if not report.ok:
+        failed = next(o for o in report.outcomes if o.status == "failed")
+        raise SystemExit(f"apply failed at {failed.op.id}: {failed.message}")
+    return {"wall_s": wall, "operations": len(the_plan.operations), "done": report.count("done"),
+            "peak_rss_mb": _peak_rss_mb()}
+
+
+def run_baseline(args) -> dict:
+    """Per customer: find it by ingest alias, list its contracts, read its billing provider configurations, and
+    the seats history of every SEAT_BASED subscription; one request at a time, as a refresh loop does."""
+    import metronome
+
+    from bench.estate import customer_key
+
+    client = metronome.Metronome(base_url=args.endpoint, bearer_token="bench", max_retries=2)
+    started = time.perf_counter()
+    contracts = seats = 0
+    for i in range(args.customers):
+        customer = next(iter(client.v1.customers.list(ingest_alias=customer_key(i))), None)
+        if customer is None:
+            continue
+        client.v1.customers.retrieve_billing_configurations(customer_id=customer.id)
+        for contract in client.v2.contracts.list(customer_id=customer.id):
+            contracts += 1
+            for subscription in contract.subscriptions or []:
+                if subscription.quantity_management_mode == "SEAT_BASED":
+                    seats += _seats_history(client, customer.id, contract.id, subscription.id)
+    return {"wall_s": time.perf_counter() - started, "customers": args.customers, "contracts": contracts,
+            "seat_segments": seats, "peak_rss_mb": _peak_rss_mb()}
+
+
+def _seats_history(client, customer_id: str, contract_id: str, subscription_id: str) -> int:
+    segments, cursor = 0, None
+    while True:
+        page = client.v1.contracts.get_subscription_seats_history(
+            customer_id=customer_id, contract_id=contract_id, subscription_id=subscription_id,
+            **({"cursor": cursor} if cursor else {}))
+        segments += len(page.data)
+        cursor = page.next_page
+        if not cursor:
+            return segments
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.scenario")
+    sub = parser.add_subparsers(dest="mode", required=True)
+    p = sub.add_parser("plan")
+    p.add_argument("--manifests", required=True)
+    p.add_argument("--shard")
+    p.add_argument("--out")
+    a = sub.add_parser("apply")
+    a.add_argument("--plan", required=True)
+    a.add_argument("--journal", required=True)
+    b = sub.add_parser("baseline")
+    b.add_argument("--customers", type=int, required=True)
+    for each in (p, a, b):
+        each.add_argument("--endpoint", required=True)
+        each.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args(argv)
+    result = {"plan": run_plan, "apply": run_apply, "baseline": run_baseline}[args.mode](args)
+    json.dump(result, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

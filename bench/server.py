@@ -1,0 +1,64 @@
+"""The emulator as a separate server process on loopback, and its admin endpoints (latency, counters)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+RECONCILER = Path(sys.executable).parent / "reconciler"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class EmulatorServer:
+    """``reconciler emulator serve`` on ``db`` in a subprocess (``with EmulatorServer(db, log) as server``)."""
+
+    def __init__(self, db: Path, log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._log = log.open("w")
+        self._process = subprocess.Popen(
+            [str(RECONCILER), "emulator", "serve", "--host", "127.0.0.1", "--port", str(self.port), "--db", str(db)],
+            stdout=self._log, stderr=self._log)
+        self._admin = httpx.Client(base_url=self.url, timeout=30)
+
+    def __enter__(self) -> EmulatorServer:
+        deadline = time.monotonic() + 30
+        while True:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"the emulator server exited; see {self._log.name}")
+            try:
+                self._admin.get("/_emulator/stats")
+                return self
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def __exit__(self, *exc) -> None:
+        self._admin.close()
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._log.close()
+
+    def set_latency(self, ms: float) -> None:
+        self._admin.post("/_emulator/latency", json={"fixed_ms": ms}).raise_for_status()
+
+    def reset_stats(self) -> None:
+        self._admin.post("/_emulator/reset-stats").raise_for_status()
+
+    def stats(self) -> dict:
+        return self._admin.get("/_emulator/stats").raise_for_status().json()
