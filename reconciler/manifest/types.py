@@ -2,7 +2,7 @@
 
 Enums are case-insensitive in manifests (Metronome's own guides write ``annual``, the API wants
 ``ANNUAL``) and canonical upper case once parsed. Timestamps are timezone-aware UTC; a bare date means
-midnight UTC. Numbers are finite: NaN and infinities never reach a request.
+midnight UTC; a timestamp without a zone, and a bare number (never read as Unix seconds), are refused. Numbers are finite: NaN and infinities never reach a request.
 """
 
 from __future__ import annotations
@@ -59,6 +59,10 @@ def _to_utc(value: Any) -> Any:
         return dt.datetime(value.year, value.month, value.day, tzinfo=UTC)
     if isinstance(value, str):
         return _to_utc(_parse_timestamp(value.strip()))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # pydantic would read a number as Unix seconds: 20250423 would silently become 1970-08-23.
+        raise ValueError(f"must be a timestamp, got the number {value!r}; write it like 2025-01-01T00:00:00Z, "
+                         "or a date like 2025-01-01 (midnight UTC)")
     return value
 
 
