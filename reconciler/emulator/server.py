@@ -26,7 +26,9 @@ def _config(emulator: Emulator, host: str, port: int) -> uvicorn.Config:
 
 
 def bind(host: str = LOOPBACK, port: int = 0) -> socket.socket:
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio turns Nagle off (TCP_NODELAY) only on sockets whose ``proto`` says TCP, and
+    # a socket made with proto 0 would hold each response body back until the client's delayed ACK (~40 ms).
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     return sock
