@@ -48,13 +48,16 @@ def select_shard(desired: Desired, shard: tuple[int, int] | None) -> Desired:
 
 
 async def read(desired: Desired, *, endpoint: str | None, now: dt.datetime,
-               progress: Callable[[str], None] | None = None, transport=None):
-    """Open the endpoint and read everything the plan needs. Returns (endpoint, live)."""
+               progress: Callable[[str], None] | None = None, transport=None,
+               concurrency: int | None = None):
+    """Open the endpoint and read everything the plan needs, at most ``concurrency`` requests in flight (the
+    client's default when None). Returns (endpoint, live)."""
     from reconciler.live.read import read_live
     from reconciler.metronome import open_client, resolve_endpoint
 
     resolved = resolve_endpoint(endpoint)
-    async with open_client(resolved, progress=progress, transport=transport) as client:
+    options = {} if concurrency is None else {"concurrency": concurrency}
+    async with open_client(resolved, progress=progress, transport=transport, **options) as client:
         live = await read_live(client, desired, seats_from=default_effective_at(now))
     return resolved, live
 
@@ -62,10 +65,11 @@ async def read(desired: Desired, *, endpoint: str | None, now: dt.datetime,
 async def make_plan(paths: Sequence[str], *, endpoint: str | None = None, now: dt.datetime | None = None,
                     targets: Sequence[str] | None = None, allow_destructive: Sequence[str] | None = None,
                     progress: Callable[[str], None] | None = None, shard: str | None = None,
-                    transport=None) -> Plan:
+                    transport=None, concurrency: int | None = None) -> Plan:
     now = (now or dt.datetime.now(UTC)).astimezone(UTC)
     desired = select_shard(load(list(paths)), parse_shard(shard))
-    resolved, live = await read(desired, endpoint=endpoint, now=now, progress=progress, transport=transport)
+    resolved, live = await read(desired, endpoint=endpoint, now=now, progress=progress, transport=transport,
+                                concurrency=concurrency)
     options = PlanOptions(target=resolved.display, allow_destructive=frozenset(allow_destructive or ()),
                           targets=frozenset(targets or ()))
     return plan(desired, live, now, options)

@@ -14,7 +14,7 @@ __all__ = ["Executor", "Journal", "Outcome", "Report", "apply_plan", "refuse_una
 
 async def apply_plan(plan: Plan, *, endpoint: str | None = None, journal_path: str | Path | None = None,
                      on_outcome: Callable[[Outcome], None] | None = None, transport: Any = None,
-                     progress: Callable[[str], None] | None = None) -> Report:
+                     progress: Callable[[str], None] | None = None, concurrency: int | None = None) -> Report:
     """Check the plan's target, then execute it against ``endpoint`` with a journal."""
     from reconciler.metronome import open_client, resolve_endpoint
     from reconciler.plan.format import check_target, plan_id
@@ -24,5 +24,6 @@ async def apply_plan(plan: Plan, *, endpoint: str | None = None, journal_path: s
     refuse_unallowed(plan)
     pid = plan_id(plan)
     journal = Journal(journal_path or default_path(pid), pid)
-    async with open_client(resolved, transport=transport, progress=progress) as client:
+    options = {} if concurrency is None else {"concurrency": concurrency}
+    async with open_client(resolved, transport=transport, progress=progress, **options) as client:
         return await Executor(client, plan, journal, plan_id=pid, on_outcome=on_outcome).run()

@@ -87,13 +87,19 @@ _paths = click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option("--now", type=Rfc3339(), default=None, help="Plan as of this time instead of the clock.")
 @click.option("--allow-destructive", multiple=True, metavar="ADDRESS|all",
               help="Allow ending or archiving this address, or 'all' (repeatable).")
+@click.option("--shard", metavar="K/N", default=None,
+              help="Plan only shard K of N: the customers whose key hashes to K (stable on every machine), with "
+                   "their contracts. One CI job per shard; apply each shard's saved plan.")
+@click.option("--concurrency", type=click.IntRange(min=1), default=None, metavar="N",
+              help="API requests in flight at once while reading (default 8).")
 @_no_color
 @click.pass_context
 def plan(ctx: click.Context, paths: tuple[str, ...], endpoint: str | None, out: Path | None, fmt: str,
          detailed_exitcode: bool, targets: tuple[str, ...], now: dt.datetime | None,
-         allow_destructive: tuple[str, ...], no_color: bool) -> None:
+         allow_destructive: tuple[str, ...], shard: str | None, concurrency: int | None, no_color: bool) -> None:
     """Compare the manifests with Metronome and print the exact operations apply would make."""
-    the_plan = _make_plan(paths, endpoint=endpoint, now=now, targets=targets, allow_destructive=allow_destructive)
+    the_plan = _make_plan(paths, endpoint=endpoint, now=now, targets=targets, allow_destructive=allow_destructive,
+                          shard=shard, concurrency=concurrency)
     if out is not None:
         _save(the_plan, out)
     _echo(render(the_plan, fmt, color=_color(fmt, no_color)))
@@ -128,12 +134,14 @@ def drift(ctx: click.Context, paths: tuple[str, ...], endpoint: str | None, fmt:
 
 
 def _make_plan(paths: tuple[str, ...], *, endpoint: str | None, now: dt.datetime | None,
-               targets: tuple[str, ...], allow_destructive: tuple[str, ...]) -> Plan:
+               targets: tuple[str, ...], allow_destructive: tuple[str, ...], shard: str | None = None,
+               concurrency: int | None = None) -> Plan:
     from reconciler.pipeline import make_plan  # the HTTP stack loads only for commands that read Metronome
 
     return asyncio.run(make_plan(
         list(paths or DEFAULT_PATHS), endpoint=endpoint, now=now, targets=list(targets) or None,
-        allow_destructive=list(allow_destructive) or None, progress=_progress,
+        allow_destructive=list(allow_destructive) or None, progress=_progress, shard=shard,
+        concurrency=concurrency,
     ))
 
 
