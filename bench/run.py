@@ -50,7 +50,9 @@ def scenario(mode: str, *args: str) -> dict:
 def measured(server: EmulatorServer, latency_ms: float, mode: str, *args: str) -> dict:
     server.set_latency(latency_ms)
     server.reset_stats()
+    cpu = server.cpu_seconds()
     result = scenario(mode, *args)
+    result["emulator_cpu_s"] = server.cpu_seconds() - cpu
     stats = server.stats()
     server.set_latency(0)
     result["requests"] = stats["total"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -59,6 +60,11 @@ class EmulatorServer:
 
     def reset_stats(self) -> None:
         self._admin.post("/_emulator/reset-stats").raise_for_status()
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server process has used so far, from ``/proc`` (Linux)."""
+        fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stats(self) -> dict:
         return self._admin.get("/_emulator/stats").raise_for_status().json()
