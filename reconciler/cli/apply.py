@@ -9,6 +9,7 @@ import asyncio
 import datetime as dt
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -70,7 +71,7 @@ def apply(plan_file, endpoint, paths, auto_approve, journal, now, allow_destruct
     if now is not None and now.tzinfo is None:
         now = now.replace(tzinfo=dt.timezone.utc)
     if plan_file:
-        plan = load_plan(plan_file)
+        plan = load_plan(Path(plan_file))  # a str that is not a file would be parsed as plan text
     else:
         plan = _plan_interactively(paths, endpoint, now, allow_destructive, auto_approve, shard)
         if plan is None:
