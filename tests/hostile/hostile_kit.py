@@ -20,8 +20,11 @@ from reconciler.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "manifests"
-CANARY = "mtk_live_CANARY_9f2c7e41b8d34a56_do_not_leak"
-"""A bearer token that must never show up anywhere: output, files, exceptions, logs."""
+CANARY = "mtk_live_CANARY+9f2c/7e41~b8d3>4a56?do_not_leak"
+"""A bearer token that must never show up anywhere: output, files, exceptions, logs. It holds characters that
+base64 (``+``, ``/``) and URL encoding change, so that each encoded form is distinct."""
+CANARY_IN_URL = urllib.parse.quote(CANARY, safe="")
+"""The canary as URL userinfo (``http://user:<this>@host``)."""
 COMMANDS = ("validate", "plan", "apply")
 
 
