@@ -20,11 +20,13 @@ from reconciler.render.text import render_text
 
 class FakePipeline:
     def __init__(self, plan=None, error=None):
-        self.plan, self.error, self.calls = plan, error, []
+        self.plan, self.error, self.calls, self.shards = plan, error, [], []
 
-    async def make_plan(self, paths, *, endpoint, now, targets, allow_destructive, progress):
+    async def make_plan(self, paths, *, endpoint, now, targets, allow_destructive, progress, shard=None,
+                        concurrency=None):
         self.calls.append(dict(paths=paths, endpoint=endpoint, now=now, targets=targets,
                                allow_destructive=allow_destructive))
+        self.shards.append(shard)
         progress("Reading 2 contracts from Metronome…")
         if self.error:
             raise self.error
@@ -193,3 +195,10 @@ def test_drift_exits_0_without_drift(pipeline, samples):
     result = run("drift")
     assert result.exit_code == 0, result.output
     assert "No changes. Your contracts match the manifests." in result.stdout
+
+
+def test_plan_passes_its_shard_to_the_pipeline(pipeline, samples):
+    fake = pipeline(samples["no_changes"]())
+    result = run("plan", "manifests/", "--shard", "2/4")
+    assert result.exit_code == 0, result.output
+    assert fake.shards == ["2/4"]
