@@ -10,6 +10,7 @@ connection, 5xx) is settled by a read-back, never by a blind retry. Every event 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -119,7 +120,8 @@ class Executor:
     async def _send(self, op: Operation, body: dict | None) -> Outcome:
         for _ in range(MAX_SENDS):
             try:
-                data = await self.client.request(op.request.method, op.request.path, json=body, write=True)
+                data = await self.client.request(op.request.method, op.request.path, json=body, write=True,
+                                                 idempotency_key=idempotency_key(self.plan_id, op.id))
                 return Outcome(op, "done", "", _created_id(data))
             except ConflictError:
                 evidence = None if is_idempotent(op.request.path) else await find_applied(self.client, op, body)
@@ -155,6 +157,12 @@ class Executor:
         if outcome.status == "failed":
             self.stop.set()
         self.on_outcome(outcome)
+
+
+def idempotency_key(plan_id: str, op_id: str) -> str:
+    """The ``Idempotency-Key`` of one operation of one plan: Metronome replays the first result for a re-send
+    with the same key (reference §1.5), on top of the ``uniqueness_key`` and read-back checks."""
+    return "reconciler-" + hashlib.sha256(f"{plan_id}\x1f{op_id}".encode()).hexdigest()
 
 
 def _chains(operations: list[Operation]) -> tuple[list[Operation], list[list[Operation]]]:

@@ -199,3 +199,40 @@ def test_commit_invoice_schedule_changes_in_place(workspace):
     assert invoice["update_schedule_items"][0]["amount"] == 50000
     assert invoice["add_schedule_items"] == [{"timestamp": "2026-07-01T00:00:00Z", "amount": 50000}]
     workspace.converge()
+
+
+def test_every_write_carries_an_idempotency_key_derived_from_plan_and_operation(workspace):
+    import asyncio
+
+    import httpx
+
+    from reconciler.apply import apply_plan
+    from reconciler.apply.executor import idempotency_key
+    from reconciler.plan.format import plan_id
+    from reconciler.pipeline import make_plan
+
+    class Recording(httpx.AsyncBaseTransport):
+        def __init__(self, inner):
+            self.inner, self.seen = inner, []
+
+        async def handle_async_request(self, request):
+            self.seen.append((request.method, request.url.path, request.headers.get("Idempotency-Key")))
+            return await self.inner.handle_async_request(request)
+
+    async def run():
+        with workspace.emulator() as emu:
+            transport = Recording(emu.transport())
+            plan = await make_plan([str(workspace.manifests)], endpoint=f"emulator:{workspace.db}",
+                                   transport=transport)
+            reads = list(transport.seen)
+            await apply_plan(plan, endpoint=f"emulator:{workspace.db}", transport=transport,
+                             journal_path=workspace.path / "journal.jsonl")
+            return plan, reads, transport.seen[len(reads):]
+
+    plan, reads, during_apply = asyncio.run(run())
+    assert all(key is None for _, _, key in reads)
+    writes = [(path, key) for method, path, key in during_apply if (method, path) in
+              {(op.request.method, op.request.path) for op in plan.operations}]
+    expected = [(op.request.path, idempotency_key(plan_id(plan), op.id)) for op in plan.operations]
+    assert writes == expected
+    assert len({key for _, key in writes}) == len(writes)
