@@ -61,10 +61,9 @@ def load_documents(paths: Sequence[str | Path]) -> tuple[list[Document], list[Pr
         problems += file_problems
         for document in file_documents:
             problems += check_document(document)
-            if document.manifest is not None:
-                documents.append(document)
+            documents.append(document)
     problems += validate(documents)
-    return documents, sorted(problems)
+    return [d for d in documents if d.manifest is not None], sorted(problems)
 
 
 # --------------------------------------------------------------------------------------------------

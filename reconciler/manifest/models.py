@@ -143,7 +143,7 @@ class Subscription(Strict):
 # --------------------------------------------------------------------------------------------------
 
 class AccessAmount(Strict):
-    unit_price: Number
+    unit_price: NonNegative
     """Amount granted per unit (per seat when linked to a subscription), in the credit type."""
     quantity: NonNegative | None = None
     """Required unless the item is linked to a subscription (then quantity follows the subscription)."""
@@ -152,7 +152,7 @@ class AccessAmount(Strict):
 
 
 class InvoiceAmount(Strict):
-    unit_price: Number
+    unit_price: NonNegative
     """Amount invoiced per unit for each generated commit."""
     quantity: NonNegative
     """Units invoiced for each generated commit."""
@@ -249,7 +249,7 @@ class RecurringCommit(RecurringItem):
 # --------------------------------------------------------------------------------------------------
 
 class AccessScheduleItem(Strict):
-    amount: Number
+    amount: NonNegative
     """Amount available in this segment, in the schedule's credit type."""
     starting_at: Timestamp
     ending_before: Timestamp

@@ -39,7 +39,8 @@ KEY_NAMESPACES: tuple[tuple[str, ...], ...] = (
 
 
 def validate(documents: list[Document]) -> list[Problem]:
-    """Every cross-object problem among schema-valid ``documents`` (each has its ``manifest`` set)."""
+    """Every cross-object problem among ``documents``. Rules look at the schema-valid ones (``manifest`` set); the
+    others only keep a Customer's name known, so its contracts get no second, misleading error."""
     problems: list[Problem] = []
     for rule in RULES:
         problems += rule(documents)
@@ -97,7 +98,7 @@ def duplicate_contract_names(documents: list[Document]) -> Iterator[Problem]:
 
 
 def unknown_customers(documents: list[Document]) -> Iterator[Problem]:
-    names = {d.manifest.metadata.name for d in _customers(documents)}
+    names = {d.manifest.metadata.name for d in _customers(documents)} | _invalid_customer_names(documents)
     for document in _contracts(documents):
         customer = document.manifest.spec.customer
         if customer is not None and customer not in names:
@@ -105,6 +106,17 @@ def unknown_customers(documents: list[Document]) -> Iterator[Problem]:
             hint = (f"did you mean {close[0]!r}? " if close else "") + \
                 f"add a Customer manifest named {customer!r}, or use customer_id: for a customer no manifest manages"
             yield document.problem(SPEC + ("customer",), f"no Customer manifest is named {customer!r}", hint)
+
+
+def _invalid_customer_names(documents: list[Document]) -> set[str]:
+    """Customers whose document has its own errors still exist for their contracts: one error, not two."""
+    names = set()
+    for document in documents:
+        data = document.data if isinstance(document.data, dict) else {}
+        metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+        if document.manifest is None and data.get("kind") == "Customer" and isinstance(metadata.get("name"), str):
+            names.add(metadata["name"])
+    return names
 
 
 def duplicate_ids(documents: list[Document]) -> Iterator[Problem]:
@@ -115,6 +127,8 @@ def duplicate_ids(documents: list[Document]) -> Iterator[Problem]:
 
 def _pinned_ids(documents: list[Document]) -> Iterator[tuple[str, Document, Loc]]:
     for document in documents:
+        if document.manifest is None:
+            continue
         spec = document.manifest.spec
         if spec.id:
             yield spec.id.lower(), document, SPEC + ("id",)

@@ -96,7 +96,7 @@ def _plan_customer(run: _Run, key: str) -> None:
         for spec in customer_ops(manifest, live):
             run.specs.append((_order("customer", key, spec.address), spec))
     if manifest is None and live is None and wanted:
-        run.errors.append(f"contract {wanted[0].address}: customer_id {key} does not exist in Metronome")
+        run.errors.append(f"{wanted[0].address}: customer_id {key} does not exist in Metronome (or is archived)")
         return
     customer_id = live.customer["id"] if live else placeholder(key)
     matched: set[str] = set()
