@@ -236,3 +236,20 @@ def test_every_write_carries_an_idempotency_key_derived_from_plan_and_operation(
     expected = [(op.request.path, idempotency_key(plan_id(plan), op.id)) for op in plan.operations]
     assert writes == expected
     assert len({key for _, key in writes}) == len(writes)
+
+
+def test_a_write_path_without_a_known_read_back_is_refused_not_guessed():
+    import asyncio
+
+    from reconciler.apply.readback import READ_BACKS, find_applied, is_idempotent
+    from reconciler.errors import ApplyError
+    from reconciler.plan.model import Operation, Request
+
+    op = Operation(id="contract.a/b#1", address="contract.a/b", kind="contract", action="update", summary="s",
+                   reason="r", request=Request(method="POST", path="/v1/contracts/archive", body={}))
+    with pytest.raises(ApplyError, match="no read-back"):
+        asyncio.run(find_applied(object(), op, {}))
+    planned_paths = {"/v1/customers", "/v1/contracts/create", "/v2/contracts/edit",
+                     "/v1/setCustomerBillingProviderConfigurations", "/v1/customers/x/setName",
+                     "/v1/customers/x/setIngestAliases", "/v1/customFields/setValues", "/v1/customFields/addKey"}
+    assert all(path in READ_BACKS or is_idempotent(path) for path in planned_paths)
