@@ -16,6 +16,7 @@ Metadata names and item keys need no rule here: their pattern is ASCII only.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from typing import Any
@@ -27,8 +28,14 @@ HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
 LOOKALIKE_SCRIPTS = frozenset({"CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE"})
 
 
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def hidden_character(text: str) -> tuple[int, str] | None:
     """(position, description) of the first hidden character in ``text``, or None."""
+    if text.isascii():  # the common case, in one C-speed scan
+        found = _ASCII_CONTROL.search(text)
+        return (found.start(), code_point(found.group())) if found else None
     for position, char in enumerate(text):
         if char not in ALLOWED_CONTROLS and unicodedata.category(char) in HIDDEN_CATEGORIES:
             return position, code_point(char)
@@ -71,6 +78,8 @@ def script_of(char: str) -> str:
 
 def mixed_script(text: str) -> str | None:
     """A description of the first look-alike letter when ``text`` mixes Latin with a look-alike script."""
+    if text.isascii():
+        return None
     letters = [char for char in text if char.isalpha()]
     if not any(script_of(char) == "LATIN" for char in letters):
         return None

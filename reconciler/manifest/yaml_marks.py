@@ -30,6 +30,11 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.manifest.problems import Document, Loc, Marks, Problem, file_problem
 
+try:
+    from yaml.cyaml import CParser  # libyaml's scanner and parser, when PyYAML was built with it
+except ImportError:  # pragma: no cover - PyYAML wheels ship libyaml on the platforms we run on
+    CParser = None
+
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _NULL_TAG = "tag:yaml.org,2002:null"
 #: The YAML 1.1 resolvers replaced by their YAML 1.2 core-schema equivalents (or dropped: timestamp).
@@ -137,10 +142,42 @@ def _hashable(value: Any) -> bool:
     return True
 
 
+class FastManifestYamlLoader(CParser or yaml.BaseLoader, ManifestYamlLoader):
+    """The same loader with libyaml's scanner and parser underneath (about ten times faster on large estates).
+
+    Only the events come from C; composing (depth, aliases), resolving and constructing stay the Python code
+    above, so the data and marks are identical. Any problem makes :func:`parse_documents` parse the file again
+    with the pure-Python loader, whose messages the error corpus pins down.
+    """
+
+    get_node = yaml.composer.Composer.get_node
+    check_node = yaml.composer.Composer.check_node
+    get_single_node = yaml.composer.Composer.get_single_node
+    compose_document = yaml.composer.Composer.compose_document
+
+    def __init__(self, stream: str, file: str) -> None:
+        CParser.__init__(self, stream)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+        self.file, self.problems, self.dropped, self.aliases, self.depth = file, [], False, set(), 0
+
+
 def parse_documents(text: str, file: str) -> tuple[list[Document], list[Problem]]:
     """Every non-empty document of ``text`` with its marks, and every problem met while parsing."""
+    if CParser is not None:
+        try:
+            documents, problems = _parse(FastManifestYamlLoader, text, file)
+            if not problems:
+                return documents, problems
+        except Exception:  # noqa: BLE001 - any surprise from libyaml: the pure-Python loader decides
+            pass
+    return _parse(ManifestYamlLoader, text, file)
+
+
+def _parse(loader_class: type, text: str, file: str) -> tuple[list[Document], list[Problem]]:
     try:
-        loader = ManifestYamlLoader(text, file)  # the reader checks every character here
+        loader = loader_class(text, file)  # the reader checks every character here
     except yaml.reader.ReaderError as exc:
         return [], [_reader_error(exc, text, file)]
     documents: list[Document] = []
@@ -164,7 +201,7 @@ def parse_documents(text: str, file: str) -> tuple[list[Document], list[Problem]
     return documents, loader.problems
 
 
-def _nodes(loader: ManifestYamlLoader) -> Iterator[Node]:
+def _nodes(loader: ManifestYamlLoader) -> Iterator[Node]:  # either loader
     while loader.check_node():
         loader.dropped, loader.aliases, loader.depth = False, set(), 0
         node = loader.get_node()
