@@ -58,7 +58,7 @@ async def read(desired: Desired, *, endpoint: str | None, now: dt.datetime,
     resolved = resolve_endpoint(endpoint)
     options = {} if concurrency is None else {"concurrency": concurrency}
     async with open_client(resolved, progress=progress, transport=transport, **options) as client:
-        live = await read_live(client, desired, seats_from=default_effective_at(now))
+        live = await read_live(client, desired, seats_from=default_effective_at(now), keep_generated_grants=False)
     return resolved, live
 
 
