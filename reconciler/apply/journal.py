@@ -1,6 +1,6 @@
 """The apply journal: one JSON line per event, appended and flushed as apply goes.
 
-It records each operation's start and outcome (``done``, ``already-done``, ``failed``, ``skipped``), the ids
+It records each operation's start and outcome (``done``, ``already-done``, ``failed``, plus ``resend``), the ids
 of objects created, and nothing secret: no token, no request headers, only plan ids, addresses and API messages.
 A later apply of the same plan reads it to skip what is already done.
 """
@@ -25,6 +25,17 @@ class Journal:
         self.path = Path(path)
         self.plan_id = plan_id
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._end_torn_line()
+
+    def _end_torn_line(self) -> None:
+        """A run killed mid-write leaves a last line without its newline: end it, so this run's first line
+        stands on its own (the torn fragment itself is skipped when read)."""
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return
+        with self.path.open("rb+") as handle:
+            handle.seek(-1, os.SEEK_END)
+            if handle.read(1) != b"\n":
+                handle.write(b"\n")
 
     def record(self, event: str, op_id: str | None = None, **fields: Any) -> None:
         line = {"ts": dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"),
