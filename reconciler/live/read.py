@@ -50,6 +50,10 @@ from reconciler.plan.identity import contract_uniqueness_key
 CUSTOM_FIELD_ENTITIES = ("customer", "contract", "subscription", "commit", "contract_credit")
 #: ``has_more`` section, and the client operation that lists all of the customer's items of that section.
 TRUNCATED_SECTIONS = (("commits", "list_customer_commits"), ("credits", "list_customer_credits"))
+#: customers read at once. The client's semaphore already bounds the requests; this bounds the customers whose
+#: contracts are held half-read, so memory does not grow with N while their seat reads queue behind everyone's
+#: contract lists (with all N started at once, every contract was held until the last seat read).
+CUSTOMERS_IN_FLIGHT = 64
 #: section, and the field that marks a grant a recurring commit or credit generated.
 GENERATED_LINKS = (("commits", "recurring_commit_id"), ("credits", "recurring_credit_id"))
 
@@ -62,11 +66,18 @@ async def read_live(client, desired: Desired, *, seats_from: datetime, customer_
     finder = customer_finder(client, identities, customer_lookup, scan_threshold)
     progress = _Progress(client, len(identities))
     contracts = contracts_by_customer(desired)
-    reads = [_read_customer(client, finder, identity, contracts.get(identity.key, []), seats_from, progress,
-                            keep_generated_grants) for identity in identities]
+    in_flight = asyncio.Semaphore(CUSTOMERS_IN_FLIGHT)
+    reads = [_bounded(in_flight, _read_customer(client, finder, identity, contracts.get(identity.key, []),
+                                                seats_from, progress, keep_generated_grants))
+             for identity in identities]
     catalog, *customers = await asyncio.gather(read_catalog(client), *reads)
     found = {identity.key: customer for identity, customer in zip(identities, customers) if customer}
     return Live(catalog=catalog, customers=found)
+
+
+async def _bounded(semaphore: asyncio.Semaphore, read):
+    async with semaphore:
+        return await read
 
 
 def contracts_by_customer(desired: Desired) -> dict[str, list[ContractManifest]]:
@@ -108,6 +119,9 @@ async def read_contracts(client, customer_id: str, customer_key: str, manifests:
                          seats_from: datetime, keep_generated_grants: bool = True) -> list[LiveContract]:
     """Every non-archived contract of a customer, completed, with seats for the ones ``manifests`` manage."""
     contracts = [LiveContract(c) for c in await client.list_contracts(customer_id) if not c.get("archived_at")]
+    if not keep_generated_grants:  # at once: the seat reads below may wait behind other customers' requests
+        for live in contracts:
+            drop_generated_grants(live.contract)
     managed = managed_contracts([c.contract for c in contracts], customer_key, manifests)
     seat_reads = [read_seats(client, live, seats_start(managed[live.contract["id"]], seats_from))
                   for live in contracts if live.contract.get("id") in managed]
