@@ -1,7 +1,8 @@
 """The live read phase: fetch from Metronome exactly what the manifests manage, into :class:`Live`.
 
-The planner never does I/O; everything it needs is read here, with every independent request in flight at once
-(the client's semaphore bounds them) and each customer read as soon as it is found.
+The planner never does I/O; everything it needs is read here, :data:`CUSTOMERS_IN_FLIGHT` customers at a time,
+each customer's independent requests in flight at once (the client's semaphore bounds them) and each customer
+read as soon as it is found.
 
 Requests, with page sizes fixed by the API (``ceil`` of items over page size, at least one request each):
 
