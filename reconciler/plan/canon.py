@@ -8,6 +8,7 @@ equal objects are recognised without a detailed diff.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from typing import Any
@@ -17,8 +18,12 @@ UTC = dt.timezone.utc
 
 def ts(value: dt.datetime | str | None) -> str | None:
     """The canonical (and request) form of a timestamp: UTC, second precision, ``Z`` suffix."""
-    if value is None:
-        return None
+    return None if value is None else _ts(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _ts(value: dt.datetime | str) -> str:
+    # Estates repeat the same few dates thousands of times; parsing and formatting each once is enough.
     if isinstance(value, str):
         value = parse_ts(value)
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -45,22 +50,37 @@ def whole(value: Any) -> Any:
 def clean(value: Any) -> Any:
     """Drop ``None`` and empty containers recursively, timestamps to strings; keeps ``False`` and ``0``.
     Numbers keep their type (requests send ``2``, not ``2.0``); equality treats ``2 == 2.0`` already."""
-    if isinstance(value, dict):
-        out = {k: clean(v) for k, v in value.items()}
-        return {k: v for k, v in out.items() if v is not None and v != {} and v != []}
-    if isinstance(value, (list, tuple)):
+    kind = type(value)
+    if kind is dict:
+        out = {}
+        for key, item in value.items():
+            if item is None:
+                continue
+            item = clean(item)
+            if item is None or (type(item) in (dict, list) and not item):
+                continue
+            out[key] = item
+        return out
+    if kind is str or kind is int or kind is bool:
+        return value
+    if kind is list or kind is tuple:
         return [clean(v) for v in value]
+    if kind is float:
+        return whole(value)
     if isinstance(value, dt.datetime):
         return ts(value)
     return whole(value)
 
 
 def _numbers(value: Any) -> Any:
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind is dict:
         return {k: _numbers(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if kind is list:
         return [_numbers(v) for v in value]
-    return number(value)
+    if kind is int:
+        return float(value)
+    return value if kind in (str, float, bool) or value is None else number(value)
 
 
 def canonical_json(value: Any) -> str:
@@ -70,6 +90,12 @@ def canonical_json(value: Any) -> str:
 
 def fingerprint(value: Any) -> str:
     return "sha256:" + hashlib.sha256(canonical_json(value).encode()).hexdigest()
+
+
+def raw_fingerprint(value: Any) -> str:
+    """A fingerprint of an API read as it came (both sides of the comparison are reads of the same API)."""
+    return "sha256:" + hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":"),
+                                                 default=str).encode()).hexdigest()
 
 
 def project(live: Any, desired: Any, always: frozenset[str] = frozenset()) -> Any:

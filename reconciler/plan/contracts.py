@@ -43,6 +43,8 @@ def edit_ops(ctx: ContractContext, since: str) -> list[OpSpec]:
     for comparator in COMPARATORS:
         parts.extend(comparator.compare(ctx))
     live = ctx.live
+    if not parts and not ctx.side_requests:
+        return []  # the common case at scale: nothing to fingerprint, nothing to record
     fp = contract_fingerprint(live, since)
     base = {"customer_id": live.contract["customer_id"], "contract_id": live.contract["id"]}
     ops = [_edit_op(ctx, base, group, fp, i) for i, group in enumerate(_group(parts))]

@@ -74,7 +74,7 @@ def _create(manifest: CustomerManifest) -> list[OpSpec]:
 def _update(manifest: CustomerManifest, live: LiveCustomer) -> list[OpSpec]:
     customer, spec = live.customer, manifest.spec
     cid = customer["id"]
-    common = dict(fingerprint=customer_fingerprint(live), live_id=cid, customer_id=cid)
+    common = dict(fingerprint=None, live_id=cid, customer_id=cid)
     ops: list[OpSpec] = []
     if spec.name != customer.get("name"):
         ops.append(OpSpec(manifest.address, "customer", "update", f"rename customer to {spec.name!r}",
@@ -92,6 +92,10 @@ def _update(manifest: CustomerManifest, live: LiveCustomer) -> list[OpSpec]:
                           **common))
     ops += _custom_fields(manifest, customer, common)
     ops += _billing_configurations(manifest, live, common)
+    if ops:  # fingerprinting every unchanged customer of a large estate would be wasted work
+        fingerprint = customer_fingerprint(live)
+        for op in ops:
+            op.fingerprint = fingerprint
     return ops
 
 

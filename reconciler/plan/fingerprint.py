@@ -8,7 +8,7 @@ that ended before the plan's default effective time stay out for the same reason
 from __future__ import annotations
 
 from reconciler.live.model import LiveContract, LiveCustomer
-from reconciler.plan.canon import fingerprint, ts
+from reconciler.plan.canon import fingerprint, raw_fingerprint, ts
 
 VOLATILE = frozenset({"billing_periods", "balance", "ledger", "ledgers", "has_more"})
 
@@ -27,7 +27,7 @@ def contract_fingerprint(live: LiveContract, since: str) -> str:
         contract[section] = [g for g in contract.get(section) or [] if not g.get(link)]
     seats = {sub: [s for s in segments if not s.get("ending_before") or ts(s["ending_before"]) > since]
              for sub, segments in sorted(live.seats.items())}
-    return fingerprint({"contract": _strip(contract), "seats": seats})
+    return raw_fingerprint({"contract": _strip(contract), "seats": seats})
 
 
 def customer_fingerprint(live: LiveCustomer) -> str:

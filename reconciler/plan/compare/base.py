@@ -99,6 +99,18 @@ class Comparator:
         raise NotImplementedError
 
 
+def per_object(fn):
+    """``fn`` computed once per live object within one comparison (matching asks for it many times)."""
+    cache: dict[int, tuple[Any, Any]] = {}
+
+    def call(raw):
+        hit = cache.get(id(raw))
+        if hit is None:
+            hit = cache[id(raw)] = (raw, fn(raw))  # holding ``raw`` keeps its id unique meanwhile
+        return hit[1]
+    return call
+
+
 def change(path: str, before: Any, after: Any, action: Action = "update") -> Change:
     return Change(path=path, action=action, before=before, after=after)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from reconciler.manifest.models import Commit, Credit
 from reconciler.plan.canon import clean, project, ref_id, ts
-from reconciler.plan.compare.base import Comparator, ContractContext, EditPart, change, diff_changes
+from reconciler.plan.compare.base import Comparator, ContractContext, EditPart, change, diff_changes, per_object
 from reconciler.plan.identity import match_items
 from reconciler.plan.model import Risk
 
@@ -83,16 +83,19 @@ class _GrantComparator(Comparator):
         return entry
 
     def compare(self, ctx: ContractContext) -> list[EditPart]:
+        if not getattr(ctx.spec, self.section) and not ctx.contract.get(self.section):
+            return []
         desired = {i.key: i for i in getattr(ctx.spec, self.section)}
         canons = {k: desired_canon(i, ctx, self.section) for k, i in desired.items()}
         live = [r for r in ctx.contract.get(self.section) or []
                 if not r.get(f"recurring_{self.kind}_id") and not r.get("archived_at")]
+        _live = per_object(live_canon)
         match = match_items(
             canons, live, pins={k: i.id for k, i in desired.items()},
             identity=lambda c: (c.get("product_id"), c.get("type")),
-            live_identity=lambda r: (live_canon(r).get("product_id"),
-                                     live_canon(r).get("type") if self.section == "commits" else None),
-            tie_breakers=[(_first_start, lambda r: _first_start(live_canon(r))),
+            live_identity=lambda r: (_live(r).get("product_id"),
+                                     _live(r).get("type") if self.section == "commits" else None),
+            tie_breakers=[(_first_start, lambda r: _first_start(_live(r))),
                           (lambda c: c.get("name"), lambda r: r.get("name"))],
             where=ctx.where(self.section))
         ctx.errors.extend(match.errors)

@@ -87,6 +87,8 @@ class OverrideComparator(Comparator):
         return [desired_canon(o, ctx) for o in ctx.spec.overrides]
 
     def compare(self, ctx: ContractContext) -> list[EditPart]:
+        if not getattr(ctx.spec, self.section) and not ctx.contract.get(self.section):
+            return []
         live = [r for r in ctx.contract.get("overrides") or [] if r.get("id")]
         unmatched_live = list(live)
         new: list[tuple[str, dict]] = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from reconciler.manifest.models import RecurringCommit, RecurringCredit, RecurringItem
 from reconciler.plan.canon import clean, effective_end, parse_ts, project, ref_id, ts, upper, with_end
-from reconciler.plan.compare.base import Comparator, ContractContext, EditPart, change, diff_changes
+from reconciler.plan.compare.base import Comparator, ContractContext, EditPart, change, diff_changes, per_object
 from reconciler.plan.identity import changed_identity, match_items
 from reconciler.plan.model import Risk
 
@@ -106,13 +106,16 @@ class _RecurringComparator(Comparator):
         return [create_entry(i, ctx, self.section) for i in self.items(ctx)]
 
     def compare(self, ctx: ContractContext) -> list[EditPart]:
+        if not getattr(ctx.spec, self.section) and not ctx.contract.get(self.section):
+            return []
         desired = {i.key: i for i in self.items(ctx)}
         canons = {k: desired_canon(i, ctx, self.section) for k, i in desired.items()}
         live = list(ctx.contract.get(self.section) or [])
+        _live = per_object(live_canon)
         match = match_items(
             canons, live, pins={k: i.id for k, i in desired.items()},
             identity=lambda c: (c.get("product_id"), c.get("starting_at")),
-            live_identity=lambda r: (live_canon(r).get("product_id"), live_canon(r).get("starting_at")),
+            live_identity=lambda r: (_live(r).get("product_id"), _live(r).get("starting_at")),
             tie_breakers=[(lambda c: c.get("subscription_config", {}).get("subscription_id"),
                            lambda r: (r.get("subscription_config") or {}).get("subscription_id")),
                           (lambda c: c.get("name"), lambda r: r.get("name")),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from reconciler.manifest.models import Subscription
 from reconciler.plan.canon import clean, effective_end, parse_ts, project, ref_id, ts, whole, with_end
-from reconciler.plan.compare.base import Comparator, ContractContext, EditPart, SideRequest, change, diff_changes
+from reconciler.plan.compare.base import Comparator, ContractContext, EditPart, SideRequest, change, diff_changes, per_object
 from reconciler.plan.identity import changed_identity, match_items
 from reconciler.plan.model import Risk
 from reconciler.plan.seats import SeatState, batch_seat_updates, plan_seat_deltas
@@ -97,14 +97,17 @@ class SubscriptionComparator(Comparator):
         return [create_entry(s, ctx) for s in ctx.spec.subscriptions]
 
     def compare(self, ctx: ContractContext) -> list[EditPart]:
+        if not getattr(ctx.spec, self.section) and not ctx.contract.get(self.section):
+            return []
         desired = {s.key: s for s in ctx.spec.subscriptions}
         canons = {k: desired_canon(s, ctx) for k, s in desired.items()}
         live = list(ctx.contract.get("subscriptions") or [])
+        _live = per_object(live_canon)
         match = match_items(
             canons, live, pins={k: s.id for k, s in desired.items()},
             identity=lambda c: (c.get("product_id"), c.get("billing_frequency")),
-            live_identity=lambda r: (live_canon(r).get("product_id"), live_canon(r).get("billing_frequency")),
-            tie_breakers=[(lambda c: c.get("starting_at"), lambda r: live_canon(r).get("starting_at")),
+            live_identity=lambda r: (_live(r).get("product_id"), _live(r).get("billing_frequency")),
+            tie_breakers=[(lambda c: c.get("starting_at"), lambda r: _live(r).get("starting_at")),
                           (lambda c: c.get("name"), lambda r: r.get("name"))],
             where=ctx.where("subscriptions"))
         ctx.errors.extend(match.errors)
