@@ -19,7 +19,6 @@ the client concurrency C. Results go to ``bench/results.json`` and a markdown ta
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 import json
 import os
@@ -61,30 +60,19 @@ def measured(server: EmulatorServer, latency_ms: float, mode: str, *args: str) -
     return result
 
 
-def prepare_plan(server: EmulatorServer, n: int, variant: estate.Variant, only: frozenset[int], out: Path) -> int:
-    """Plan a change of ``only``'s customers (no latency; not measured) and save it for a measured apply."""
-    from reconciler.live.read import read_live
-    from reconciler.metronome import open_client, resolve_endpoint
-    from reconciler.plan.format import save_plan
-    from reconciler.plan.planner import PlanOptions, default_effective_at, plan
-
-    async def read(desired, now):
-        endpoint = resolve_endpoint(server.url)
-        async with open_client(endpoint, concurrency=16) as client:
-            return endpoint, await read_live(client, desired, seats_from=default_effective_at(now))
-
-    desired = seed.desired_of(n, variant, only=only)
-    now = dt.datetime.now(dt.timezone.utc)
-    endpoint, live = asyncio.run(read(desired, now))
-    the_plan = plan(desired, live, now, PlanOptions(target=endpoint.display))
-    save_plan(the_plan, out)
-    return len(the_plan.operations)
+def prepare_plan(server: EmulatorServer, n: int, change: str, out: Path) -> int:
+    """Plan 1,000 customers' change (no latency; not measured) in a fresh process, for a measured apply."""
+    command = [sys.executable, "-m", "bench.prepare", "--n", str(n), "--change", change,
+               "--count", str(CHANGED_APPLY), "--endpoint", server.url, "--out", str(out)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=HERE.parent)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-4000:]}")
+    return int(done.stdout.strip())
 
 
 def bench_size(n: int, args, log) -> dict:
     work = Path(tempfile.mkdtemp(prefix=f"reconciler-bench-{n}-"))
     ten_percent = estate.every_tenth(n)
-    apply_set = estate.first(CHANGED_APPLY, n)
     log(f"N={n}: writing manifests under {work}")
     unchanged = estate.write(work / "unchanged", n)
     changed = estate.write(work / "changed", n, estate.Variant(changed=ten_percent))
@@ -101,13 +89,11 @@ def bench_size(n: int, args, log) -> dict:
                                              *endpoint)
         log(f"N={n}: plan, 10% changed")
         results["plan_changed"] = measured(server, args.latency_ms, "plan", "--manifests", str(changed), *endpoint)
-        creates = estate.Variant(addons=apply_set)
-        ops = prepare_plan(server, n, creates, apply_set, work / "creates.json")
+        ops = prepare_plan(server, n, "creates", work / "creates.json")
         log(f"N={n}: apply, {ops} contract creates")
         results["apply_creates"] = measured(server, args.latency_ms, "apply", "--plan", str(work / "creates.json"),
                                             "--journal", str(work / "creates.jsonl"), *endpoint)
-        seats = estate.Variant(addons=apply_set, seat_delta=apply_set)
-        ops = prepare_plan(server, n, seats, apply_set, work / "seats.json")
+        ops = prepare_plan(server, n, "seats", work / "seats.json")
         log(f"N={n}: apply, {ops} seat changes")
         results["apply_seats"] = measured(server, args.latency_ms, "apply", "--plan", str(work / "seats.json"),
                                           "--journal", str(work / "seats.jsonl"), *endpoint)
@@ -139,11 +125,13 @@ def main(argv: list[str] | None = None) -> None:
         print(f"[{time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
 
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    runs = [bench_size(n, args, log) for n in sizes]
     results = {"latency_ms": args.latency_ms, "concurrency": args.concurrency, "cpus": os.cpu_count(),
                "python": platform.python_version(), "date": dt.datetime.now(dt.timezone.utc).isoformat(),
-               "total_s": time.perf_counter() - started, "sizes": runs}
-    args.out.write_text(json.dumps(results, indent=2))
+               "total_s": 0.0, "sizes": []}
+    for n in sizes:
+        results["sizes"].append(bench_size(n, args, log))
+        results["total_s"] = time.perf_counter() - started
+        args.out.write_text(json.dumps(results, indent=2))  # after each size: a later failure keeps these
     table = markdown(results)
     (HERE / "RESULTS.md").write_text(table)
     print(table)
