@@ -22,6 +22,14 @@ UTC = dt.timezone.utc
 
 
 def _peak_rss_mb() -> float:
+    """This process's peak RSS: ``VmHWM`` (reset by exec), not ``ru_maxrss``, which Linux carries over from the
+    forking parent (the bench process, which holds a whole seeded estate)."""
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
