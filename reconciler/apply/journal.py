@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_DIR = Path(".reconciler") / "journal"
+DURABLE = frozenset({"done", "already-done", "failed", "apply-end"})
 
 
 def default_path(plan_id: str) -> Path:
@@ -43,7 +44,8 @@ class Journal:
         with self.path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(line, sort_keys=True, default=str) + "\n")
             handle.flush()
-            os.fsync(handle.fileno())
+            if event in DURABLE:  # outcomes must survive a crash; a lost "start" line only costs a re-check
+                os.fsync(handle.fileno())
 
     def done(self) -> dict[str, dict]:
         """Operations of this plan that an earlier run finished: op id -> the outcome line."""
