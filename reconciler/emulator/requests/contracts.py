@@ -71,33 +71,6 @@ class SpendTrackerAttributes(Strict):
     counts_as_discounted: bool
 
 
-class CommitInput(Strict):
-    product_id: str
-    type: Enum("PREPAID", "POSTPAID")
-    access_schedule: AccessSchedule | None = None
-    invoice_schedule: SchedulePointInTimeInput | None = None
-    name: str | None = None
-    description: str | None = None
-    amount: float | None = None
-    priority: float | None = None
-    rollover_fraction: float | None = None
-    rate_type: RATE_TYPE | None = None
-    applicable_product_ids: list[str] | None = None
-    applicable_product_tags: list[str] | None = None
-    specifiers: list[CommitSpecifier] | None = None
-    custom_fields: StrMap | None = None
-    temporary_id: str | None = None
-    netsuite_sales_order_id: str | None = None
-    hierarchy_configuration: Loose | None = None
-    spend_tracker_attributes: SpendTrackerAttributes | None = None
-
-
-class EditCommitInput(CommitInput):
-    """``add_commits[]`` of an edit: the create shape plus the SDK-only ``payment_gate_config``."""
-
-    payment_gate_config: Loose | None = None
-
-
 class CreditInput(Strict):
     product_id: str
     access_schedule: AccessSchedule
@@ -112,6 +85,24 @@ class CreditInput(Strict):
     custom_fields: StrMap | None = None
     netsuite_sales_order_id: str | None = None
     hierarchy_configuration: Loose | None = None
+
+
+class CommitInput(CreditInput):
+    """A credit's fields, plus what only commits have; the access schedule is optional here (documented as
+    required, typed optional in both the spec and the SDK)."""
+
+    type: Enum("PREPAID", "POSTPAID")
+    access_schedule: AccessSchedule | None = None
+    invoice_schedule: SchedulePointInTimeInput | None = None
+    amount: float | None = None
+    temporary_id: str | None = None
+    spend_tracker_attributes: SpendTrackerAttributes | None = None
+
+
+class EditCommitInput(CommitInput):
+    """``add_commits[]`` of an edit: the create shape plus the SDK-only ``payment_gate_config``."""
+
+    payment_gate_config: Loose | None = None
 
 
 class AccessAmount(Strict):
