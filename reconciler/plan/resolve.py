@@ -57,10 +57,6 @@ class Resolver:
         field = where if where.endswith(".credit_type") else f"{where}.credit_type"
         return self._resolve("credit type", ref, field)
 
-    def product_type(self, product_id: str | None) -> str | None:
-        item = self._indexes["product"].by_id.get(product_id or "")
-        return item.get("type") if item else None
-
     def raise_if_problems(self) -> None:
         if self.problems:
             raise CatalogError("\n".join(self.problems),

@@ -15,7 +15,7 @@ from reconciler.live.model import LiveContract
 from reconciler.manifest.models import ContractManifest
 from deepdiff import DeepDiff
 
-from reconciler.plan.canon import fingerprint, ts
+from reconciler.plan.canon import fingerprint, parse_ts, ts
 from reconciler.plan.model import Action, Change, Risk
 from reconciler.plan.resolve import Resolver
 
@@ -81,6 +81,11 @@ class ContractContext:
         before the item starts."""
         at = ts(requested or self.default_effective_at)
         return max(at, not_before) if not_before else at
+
+    def running(self, raw: dict) -> bool:
+        """A live item that has not ended by the plan's default effective time (so ending it is a change)."""
+        end = raw.get("ending_before")
+        return not end or parse_ts(end) > self.default_effective_at
 
     def immutable(self, section: str, key: str, name: str, before: Any, after: Any, way_out: str) -> None:
         self.errors.append(f"{self.where(section, key)}.{name} cannot change after creation "

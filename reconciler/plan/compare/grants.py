@@ -69,7 +69,6 @@ def _first_start(canon: dict) -> str | None:
 
 class _GrantComparator(Comparator):
     kind: str
-    model: type
 
     def create_entries(self, ctx: ContractContext) -> list[dict]:
         items = getattr(ctx.spec, self.section)
@@ -213,10 +212,8 @@ def _invoice_items(raw: dict) -> list[dict]:
 class CommitComparator(_GrantComparator):
     section = "commits"
     kind = "commit"
-    model = Commit
 
 
 class CreditComparator(_GrantComparator):
     section = "credits"
     kind = "credit"
-    model = Credit

@@ -8,8 +8,8 @@ new in the same request (the seed's tip: ``add_recurring_credits`` on a live sub
 
 from __future__ import annotations
 
-from reconciler.manifest.models import RecurringCommit, RecurringCredit, RecurringItem
-from reconciler.plan.canon import clean, effective_end, parse_ts, project, ref_id, ts, upper, with_end
+from reconciler.manifest.models import RecurringCommit, RecurringItem
+from reconciler.plan.canon import clean, effective_end, project, ref_id, ts, upper, with_end
 from reconciler.plan.compare.base import Comparator, ContractContext, EditPart, change, diff_changes, per_object
 from reconciler.plan.identity import changed_identity, match_items
 from reconciler.plan.model import Risk
@@ -122,14 +122,14 @@ class _RecurringComparator(Comparator):
                           (lambda c: c.get("priority"), lambda r: float(r.get("priority", 0)))],
             where=ctx.where(self.section))
         ctx.errors.extend(match.errors)
-        running = [r for r in match.unmatched_live if _running(r, ctx)]
+        running = [r for r in match.unmatched_live if ctx.running(r)]
         for key, raw in changed_identity(match.new, canons, running, _same_item).items():
             ctx.immutable(self.section, key, "product", live_canon(raw).get("product_id"),
                           canons[key].get("product_id"), IDENTITY_WAY_OUT.format(kind=self.kind))
         ctx.links[self.section] = {k: r.get("id") for k, r in match.pairs.items()} | {k: k for k in match.new}
         parts = [self._add(desired[k], ctx) for k in match.new]
         parts += [p for k, r in match.pairs.items() if (p := self._update(k, canons[k], r, ctx))]
-        parts += [self._end(r, ctx) for r in match.unmatched_live if _running(r, ctx)]
+        parts += [self._end(r, ctx) for r in match.unmatched_live if ctx.running(r)]
         return parts
 
     def _add(self, item: RecurringItem, ctx: ContractContext) -> EditPart:
@@ -189,11 +189,6 @@ def _same_item(canon: dict, raw: dict) -> bool:
     return live.get("starting_at") == canon.get("starting_at") and (None in names or names[0] == names[1])
 
 
-def _running(raw: dict, ctx: ContractContext) -> bool:
-    end = raw.get("ending_before")
-    return not end or parse_ts(end) > ctx.default_effective_at
-
-
 class RecurringCreditComparator(_RecurringComparator):
     section = "recurring_credits"
     kind = "credit"
@@ -204,4 +199,4 @@ class RecurringCommitComparator(_RecurringComparator):
     kind = "commit"
 
 
-__all__ = ["RecurringCreditComparator", "RecurringCommitComparator", "RecurringCredit"]
+__all__ = ["RecurringCreditComparator", "RecurringCommitComparator"]

@@ -8,7 +8,7 @@ so a re-applied plan is harmless; seats go out as ``seat_updates`` deltas comput
 from __future__ import annotations
 
 from reconciler.manifest.models import Subscription
-from reconciler.plan.canon import clean, effective_end, parse_ts, project, ref_id, ts, whole, with_end
+from reconciler.plan.canon import clean, effective_end, project, ref_id, ts, whole, with_end
 from reconciler.plan.compare.base import Comparator, ContractContext, EditPart, SideRequest, change, diff_changes, per_object
 from reconciler.plan.identity import changed_identity, match_items
 from reconciler.plan.model import Risk
@@ -117,12 +117,12 @@ class SubscriptionComparator(Comparator):
         parts = [self._add(desired[k], ctx) for k in match.new]
         for key, raw in match.pairs.items():
             parts.extend(self._update(desired[key], canons[key], raw, ctx))
-        parts.extend(self._end_unmanaged(r, ctx) for r in match.unmatched_live if self._is_running(r, ctx))
+        parts.extend(self._end_unmanaged(r, ctx) for r in match.unmatched_live if ctx.running(r))
         return [p for p in parts if p is not None]
 
     @classmethod
     def _changed_identity(cls, match, canons: dict, ctx: ContractContext) -> None:
-        running = [r for r in match.unmatched_live if cls._is_running(r, ctx)]
+        running = [r for r in match.unmatched_live if ctx.running(r)]
         for key, raw in changed_identity(match.new, canons, running, _same_subscription).items():
             live = live_canon(raw)
             for name in IDENTITY:
@@ -190,7 +190,7 @@ class SubscriptionComparator(Comparator):
                                       whole(sub.quantity)))
         if updates:
             entry["quantity_updates"] = updates
-            summaries.append(f"set quantity to {_num(sub.quantity)} from {updates[0]['starting_at']}")
+            summaries.append(f"set quantity to {whole(sub.quantity)} from {updates[0]['starting_at']}")
 
     @staticmethod
     def _seats(sub, raw, ctx, at, changes, summaries) -> list[dict]:
@@ -229,11 +229,6 @@ class SubscriptionComparator(Comparator):
                         f"end subscription {label} (not in the manifest) at {at}", action="end",
                         risk=Risk.DESTRUCTIVE, destructive=True)
 
-    @staticmethod
-    def _is_running(raw: dict, ctx: ContractContext) -> bool:
-        end = raw.get("ending_before")
-        return not end or parse_ts(end) > ctx.default_effective_at
-
 
 def _same_subscription(canon: dict, raw: dict) -> bool:
     """The live subscription a manifest entry was, before its product or frequency was edited: same start, and
@@ -266,6 +261,3 @@ def _seat_summary(deltas) -> str:
 def _label(raw: dict) -> str:
     return raw.get("name") or raw.get("id", "?")
 
-
-def _num(value) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
