@@ -100,7 +100,7 @@ class _GrantComparator(Comparator):
         ctx.errors.extend(match.errors)
         ctx.links[self.section] = {k: r.get("id") for k, r in match.pairs.items()} | {k: k for k in match.new}
         parts = [self._add(desired[k], ctx) for k in match.new]
-        parts += [p for k, r in match.pairs.items() if (p := self._update(k, canons[k], r, ctx))]
+        parts += [p for k, r in match.pairs.items() if (p := self._update(k, canons[k], r, _live(r), ctx))]
         parts += [self._archive(r) for r in match.unmatched_live]
         return parts
 
@@ -110,8 +110,8 @@ class _GrantComparator(Comparator):
         return EditPart(f"add_{self.section}", entry, [change(f"{self.section}[{item.key}]", None, entry, "create")],
                         f"add {self.kind} {item.key}", action="create", risk=Risk.BILLING)
 
-    def _update(self, key: str, canon: dict, raw: dict, ctx: ContractContext) -> EditPart | None:
-        seen = project(live_canon(raw), canon)
+    def _update(self, key: str, canon: dict, raw: dict, live: dict, ctx: ContractContext) -> EditPart | None:
+        seen = project(live, canon)
         for name in ("product_id", "type", "specifiers", "custom_fields"):
             if name in canon and canon.get(name) != seen.get(name):
                 ctx.immutable(self.section, key, name, seen.get(name), canon.get(name),

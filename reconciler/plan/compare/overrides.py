@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from reconciler.manifest.models import Override
 from reconciler.plan.canon import clean, project, ref_id, ts
-from reconciler.plan.compare.base import Comparator, ContractContext, EditPart, change
+from reconciler.plan.compare.base import Comparator, ContractContext, EditPart, change, per_object
 from reconciler.plan.model import Risk
 
 
@@ -71,8 +71,8 @@ def live_canon(raw: dict) -> dict:
     })
 
 
-def _same(desired: dict, raw: dict) -> bool:
-    return project(live_canon(raw), desired, always=frozenset({"ending_before"})) == desired
+def _same(desired: dict, live: dict) -> bool:
+    return project(live, desired, always=frozenset({"ending_before"})) == desired
 
 
 def _targets(canon: dict) -> tuple:
@@ -90,25 +90,27 @@ class OverrideComparator(Comparator):
         if not getattr(ctx.spec, self.section) and not ctx.contract.get(self.section):
             return []
         live = [r for r in ctx.contract.get("overrides") or [] if r.get("id")]
+        _live = per_object(live_canon)
         unmatched_live = list(live)
         new: list[tuple[str, dict]] = []
         for item in ctx.spec.overrides:
             canon = desired_canon(item, ctx)
             # A pin names which live override this is; it still must be identical, or it is replaced.
-            hit = next((r for r in unmatched_live if (r["id"] == item.id if item.id else _same(canon, r))), None)
+            hit = next((r for r in unmatched_live if (r["id"] == item.id if item.id else _same(canon, _live(r)))),
+                       None)
             if hit is not None:
                 unmatched_live.remove(hit)
-            if hit is None or not _same(canon, hit):
+            if hit is None or not _same(canon, _live(hit)):
                 new.append((item.key, canon))
                 if hit is not None:
                     unmatched_live.append(hit)
-        return self._parts(new, unmatched_live)
+        return self._parts(new, unmatched_live, _live)
 
-    def _parts(self, new: list[tuple[str, dict]], removed: list[dict]) -> list[EditPart]:
+    def _parts(self, new: list[tuple[str, dict]], removed: list[dict], live_of) -> list[EditPart]:
         parts: list[EditPart] = []
         replaced_targets = {_targets(c) for _, c in new}
         for raw in removed:
-            canon = live_canon(raw)
+            canon = live_of(raw)
             replaced = _targets(canon) in replaced_targets
             parts.append(EditPart(
                 "remove_overrides", {"id": raw["id"]},

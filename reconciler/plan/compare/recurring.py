@@ -123,12 +123,13 @@ class _RecurringComparator(Comparator):
             where=ctx.where(self.section))
         ctx.errors.extend(match.errors)
         running = [r for r in match.unmatched_live if ctx.running(r)]
-        for key, raw in changed_identity(match.new, canons, running, _same_item).items():
-            ctx.immutable(self.section, key, "product", live_canon(raw).get("product_id"),
+        renamed = changed_identity(match.new, canons, running, lambda c, r: _same_item(c, _live(r)))
+        for key, raw in renamed.items():
+            ctx.immutable(self.section, key, "product", _live(raw).get("product_id"),
                           canons[key].get("product_id"), IDENTITY_WAY_OUT.format(kind=self.kind))
         ctx.links[self.section] = {k: r.get("id") for k, r in match.pairs.items()} | {k: k for k in match.new}
         parts = [self._add(desired[k], ctx) for k in match.new]
-        parts += [p for k, r in match.pairs.items() if (p := self._update(k, canons[k], r, ctx))]
+        parts += [p for k, r in match.pairs.items() if (p := self._update(k, canons[k], r, _live(r), ctx))]
         parts += [self._end(r, ctx) for r in match.unmatched_live if ctx.running(r)]
         return parts
 
@@ -137,8 +138,7 @@ class _RecurringComparator(Comparator):
         return EditPart(f"add_{self.section}", entry, [change(f"{self.section}[{item.key}]", None, entry, "create")],
                         f"add recurring {self.kind} {item.key}", action="create", risk=Risk.BILLING)
 
-    def _update(self, key: str, canon: dict, raw: dict, ctx: ContractContext) -> EditPart | None:
-        live = live_canon(raw)
+    def _update(self, key: str, canon: dict, raw: dict, live: dict, ctx: ContractContext) -> EditPart | None:
         # Ending a contract truncates its recurring items, so both sides are compared by when they really stop.
         canon = with_end(canon, effective_end(canon.get("ending_before"), ts(ctx.spec.ending_before)))
         live = with_end(live, effective_end(live.get("ending_before"), ts(ctx.contract.get("ending_before"))))
@@ -181,10 +181,9 @@ def _mutable_value(name: str, value):
     return value
 
 
-def _same_item(canon: dict, raw: dict) -> bool:
-    """The live item a manifest entry was before its product was edited: same first grant, and the same name
-    where both have one."""
-    live = live_canon(raw)
+def _same_item(canon: dict, live: dict) -> bool:
+    """The live item (canonical) a manifest entry was before its product was edited: same first grant, and the
+    same name where both have one."""
     names = (canon.get("name"), live.get("name"))
     return live.get("starting_at") == canon.get("starting_at") and (None in names or names[0] == names[1])
 

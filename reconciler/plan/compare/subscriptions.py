@@ -111,20 +111,21 @@ class SubscriptionComparator(Comparator):
                           (lambda c: c.get("name"), lambda r: r.get("name"))],
             where=ctx.where("subscriptions"))
         ctx.errors.extend(match.errors)
-        self._changed_identity(match, canons, ctx)
+        self._changed_identity(match, canons, _live, ctx)
         ctx.links["subscriptions"] = {k: r.get("id") for k, r in match.pairs.items()}
         ctx.links["subscriptions"].update({k: k for k in match.new})
         parts = [self._add(desired[k], ctx) for k in match.new]
         for key, raw in match.pairs.items():
-            parts.extend(self._update(desired[key], canons[key], raw, ctx))
+            parts.extend(self._update(desired[key], canons[key], raw, _live(raw), ctx))
         parts.extend(self._end_unmanaged(r, ctx) for r in match.unmatched_live if ctx.running(r))
         return [p for p in parts if p is not None]
 
     @classmethod
-    def _changed_identity(cls, match, canons: dict, ctx: ContractContext) -> None:
+    def _changed_identity(cls, match, canons: dict, live_of, ctx: ContractContext) -> None:
         running = [r for r in match.unmatched_live if ctx.running(r)]
-        for key, raw in changed_identity(match.new, canons, running, _same_subscription).items():
-            live = live_canon(raw)
+        renamed = changed_identity(match.new, canons, running, lambda c, r: _same_subscription(c, live_of(r)))
+        for key, raw in renamed.items():
+            live = live_of(raw)
             for name in IDENTITY:
                 if canons[key].get(name) != live.get(name):
                     ctx.immutable("subscriptions", key, name.removesuffix("_id"), live.get(name),
@@ -137,8 +138,7 @@ class SubscriptionComparator(Comparator):
         return EditPart("add_subscriptions", entry, [change(f"subscriptions[{sub.key}]", None, entry, "create")],
                         f"add subscription {sub.key}", action="create", risk=Risk.BILLING)
 
-    def _update(self, sub: Subscription, canon: dict, raw: dict, ctx: ContractContext) -> list[EditPart]:
-        live = live_canon(raw)
+    def _update(self, sub: Subscription, canon: dict, raw: dict, live: dict, ctx: ContractContext) -> list[EditPart]:
         # Ending a contract ends its subscriptions too: compare when each really stops.
         canon = with_end(canon, effective_end(canon.get("ending_before"), ts(ctx.spec.ending_before)))
         live = with_end(live, effective_end(live.get("ending_before"), ts(ctx.contract.get("ending_before"))))
@@ -230,10 +230,10 @@ class SubscriptionComparator(Comparator):
                         risk=Risk.DESTRUCTIVE, destructive=True)
 
 
-def _same_subscription(canon: dict, raw: dict) -> bool:
-    """The live subscription a manifest entry was, before its product or frequency was edited: same start, and
-    the same name where both have one. (A replacement starts later; one from the same start is the same one.)"""
-    live = live_canon(raw)
+def _same_subscription(canon: dict, live: dict) -> bool:
+    """The live subscription (canonical) a manifest entry was, before its product or frequency was edited: same
+    start, and the same name where both have one. (A replacement starts later; one from the same start is the
+    same one.)"""
     names = (canon.get("name"), live.get("name"))
     return live.get("starting_at") == canon.get("starting_at") and (None in names or names[0] == names[1])
 
