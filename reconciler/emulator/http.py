@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+from starlette import responses
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 
 from reconciler.emulator.contracts import Env
 from reconciler.emulator.errors import ApiError, bad_request
@@ -28,10 +29,15 @@ async def body(request: Request, model: type[Strict]) -> Any:
         decoded: Any = {}
     else:
         try:
-            decoded = json.loads(raw)
+            decoded = json.loads(raw, parse_constant=_not_json)
         except ValueError:
             raise ApiError(400, "Invalid request body: not valid JSON") from None
     return parse_body(model, decoded)
+
+
+def _not_json(constant: str) -> Any:
+    """``NaN`` and ``Infinity`` are Python's extensions, not JSON: Metronome rejects them, and so do we."""
+    raise ValueError(constant)
 
 
 def query_limit(request: Request, *, default: int, maximum: int) -> int:
@@ -54,6 +60,22 @@ def query_bool(request: Request, name: str) -> bool:
     if raw.lower() not in ("true", "false"):
         raise bad_request(f"{name}: must be true or false")
     return raw.lower() == "true"
+
+
+class JSONResponse(responses.JSONResponse):
+    """Starlette's JSON response rendered by orjson: the same JSON values, several times faster on the large
+    contract reads. Whatever orjson would render differently (an int beyond 64 bits, a non-str key, a datetime,
+    a dataclass or a str/int/dict subclass) goes through Starlette's stdlib rendering instead. (Both differ only
+    on NaN and infinities, which request bodies cannot carry: see :func:`body`.)"""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return orjson.dumps(content, option=_PASSTHROUGH)
+        except orjson.JSONEncodeError:
+            return super().render(content)
+
+
+_PASSTHROUGH = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
 
 
 def ok(payload: Any) -> JSONResponse:

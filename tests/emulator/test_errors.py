@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.emulator.conftest import (
@@ -189,3 +191,14 @@ async def test_invalid_json_and_non_object_bodies_are_400(client):
     response = await client.post("/v2/contracts/get", content=b"{not json", headers={"content-type": "application/json"})
     assert response.status_code == 400
     assert (await client.post("/v2/contracts/get", json=[1])).status_code == 400
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+async def test_python_only_json_constants_are_not_json(client, constant):
+    body = json.dumps(contract_body(subscription_body(initial_quantity=5))).replace('"initial_quantity": 5',
+                                                                                   f'"initial_quantity": {constant}')
+    assert constant in body
+    response = await client.post("/v1/contracts/create", content=body.encode(),
+                                 headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["message"] == "Invalid request body: not valid JSON"
