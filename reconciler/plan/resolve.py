@@ -45,6 +45,9 @@ class Resolver:
             "rate card": _Index.build("rate card", self.catalog.rate_cards, lambda r: r.get("name", "")),
             "credit type": _Index.build("credit type", self.catalog.credit_types, lambda c: c.get("name", "")),
         }
+        # Every contract of an estate names the same few products: look each one up once. Only successes are
+        # kept, so each failing reference still reports its own manifest address.
+        self._found: dict[tuple[str, str], str] = {}
 
     def product(self, ref: str | None, where: str) -> str | None:
         return self._resolve("product", ref, where)
@@ -65,14 +68,19 @@ class Resolver:
     def _resolve(self, kind: str, ref: str | None, where: str) -> str | None:
         if ref is None:
             return None
+        hit = self._found.get((kind, ref))
+        if hit is not None:
+            return hit
         index = self._indexes[kind]
         if is_uuid(ref):
             if ref in index.by_id:
+                self._found[(kind, ref)] = ref
                 return ref
             self.problems.append(f"{where}: no {kind} with id {ref} in the live catalog")
             return ref
         found = index.by_name.get(ref, [])
         if len(found) == 1:
+            self._found[(kind, ref)] = found[0]["id"]
             return found[0]["id"]
         if found:
             ids = ", ".join(sorted(i["id"] for i in found))
