@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from reconciler.emulator.catalog import Catalog
@@ -84,9 +85,9 @@ def contract_view(ctx: ViewContext, contract: dict[str, Any]) -> dict[str, Any]:
 
 def _grants(ctx: ViewContext, contract: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     stored = [grant_view(ctx, contract, grant, kind, custom=True) for grant in contract[f"{kind}s"]]
-    generated = [grant_view(ctx, contract, grant, kind, custom=False)
-                 for recurring in contract[f"recurring_{kind}s"]
-                 for grant in generate_grants(contract, recurring, kind, ctx.now)]
+    shape = partial(grant_view, ctx, contract, kind=kind, custom=False)
+    generated = [grant for recurring in contract[f"recurring_{kind}s"]
+                 for grant in generate_grants(contract, recurring, kind, ctx.now, shape)]
     return stored + generated
 
 

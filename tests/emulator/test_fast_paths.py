@@ -1,14 +1,23 @@
-"""The emulator's fast paths (orjson rendering, ...) answer exactly what the plain ones would."""
+"""The emulator's fast paths (orjson rendering, INDIVIDUAL grants stamped per seat, ...) answer exactly what
+the plain ones would."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import datetime
+from functools import partial
 
 import pytest
 from starlette import responses
 
 from reconciler.emulator.http import JSONResponse
+from reconciler.emulator.recurring import GRANT_NAMESPACE, _grant, _period_starts, generate_grants, grant_uuid
+from reconciler.emulator.schedules import seats_at
+from reconciler.emulator.views import ViewContext, grant_view
+from tests.emulator.conftest import CUSTOMER_TWO, create, edit, example, get
+
+pytestmark = pytest.mark.anyio
 
 RENDERED_ALIKE = [
     {"data": [{"id": "c", "name": "Café ✓", "amount": 0.1 + 0.2, "quantity": 3, "tiny": 2.5e-05, "big": 1e22,
@@ -30,3 +39,36 @@ def test_orjson_rendering_gives_the_same_json_values_as_starlette(payload):
 def test_what_starlette_cannot_render_still_fails():
     with pytest.raises(TypeError):
         JSONResponse({"when": datetime(2025, 1, 1)})
+
+
+def test_grant_uuid_is_uuid5_in_the_grant_namespace():
+    for key in ("r:0", "r:12:seat1@metronome.com", "r:3:access", "ünïcode:1"):
+        assert grant_uuid(key) == str(uuid.uuid5(GRANT_NAMESPACE, key))
+
+
+async def test_individual_grants_stamped_per_seat_equal_the_grants_built_one_by_one(client, emu):
+    body = example("individual_seat_credit")
+    body["subscriptions"][0]["seat_config"]["initial_seat_ids"] = [f"seat{i}@example.com" for i in range(5)]
+    body["recurring_commits"][0].update(ending_before="2026-03-01T00:00:00Z", recurrence_frequency="MONTHLY")
+    contract_id = await create(client, body)
+    await edit(client, contract_id, CUSTOMER_TWO, update_subscriptions=[{
+        "subscription_id": (await get(client, contract_id, CUSTOMER_TWO))["subscriptions"][0]["id"],
+        "seat_updates": {"add_seat_ids": [{"seat_ids": ["late@example.com"], "starting_at": "2025-11-01T00:00:00Z"}],
+                         "remove_seat_ids": [{"seat_ids": ["seat0@example.com"],
+                                              "starting_at": "2025-12-01T00:00:00Z"}]}}])
+    contract = emu.store.get("contracts", contract_id)
+    recurring = contract["recurring_commits"][0]
+    ctx = ViewContext(emu.store, emu.catalog, "2026-01-15T00:00:00.000Z")
+    shape = partial(grant_view, ctx, contract, kind="commit", custom=False)
+    subscription, price = contract["subscriptions"][0], recurring["access_amount"]["unit_price"]
+
+    one_by_one = [shape(_grant(contract, recurring, "commit", index, start, end, price, seat=("seat_id", seat)))
+                  for index, start, end in _period_starts(contract, recurring, ctx.now)
+                  for seat in seats_at(subscription, start)]
+    stamped = generate_grants(contract, recurring, "commit", ctx.now, shape)
+    assert len(stamped) > 5 * 3
+    assert [json.dumps(grant) for grant in stamped] == [json.dumps(grant) for grant in one_by_one]
+    assert generate_grants(contract, recurring, "commit", ctx.now) == [
+        _grant(contract, recurring, "commit", index, start, end, price, seat=("seat_id", seat))
+        for index, start, end in _period_starts(contract, recurring, ctx.now)
+        for seat in seats_at(subscription, start)]
