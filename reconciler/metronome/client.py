@@ -25,16 +25,19 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import json
 import logging
 import math
 import random
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import orjson
 
 from reconciler import __version__
 from reconciler.errors import (
@@ -47,6 +50,7 @@ from reconciler.errors import (
 )
 from reconciler.metronome.api import MetronomeOperations
 from reconciler.metronome.endpoint import TOKEN_ENV, Endpoint, Secret
+from reconciler.metronome.transport import Http11Transport
 
 logger = logging.getLogger("reconciler.metronome")
 
@@ -170,7 +174,7 @@ class MetronomeClient(MetronomeOperations):
         self._sleep, self._progress, self._rand = sleep, progress, rand
         self._closers: list[Callable[[], Any]] = []
         self._http = httpx.AsyncClient(
-            base_url=endpoint.url, transport=transport, auth=_BearerAuth(token), timeout=timeout,
+            base_url=endpoint.url, transport=transport or network_transport(endpoint.url, concurrency), auth=_BearerAuth(token), timeout=timeout,
             headers={"Accept": "application/json", "User-Agent": f"reconciler/{__version__}"},
             follow_redirects=False,
         )
@@ -280,10 +284,7 @@ class MetronomeClient(MetronomeOperations):
             raise _error(response, method, path, self._token)
         if not response.content.strip():
             return None
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
+        body = _json(response.content)
         if isinstance(body, dict):
             return body
         if write:
@@ -292,8 +293,32 @@ class MetronomeClient(MetronomeOperations):
                        status=response.status_code, path=path)
 
 
+def network_transport(url: str, concurrency: int) -> Http11Transport | None:
+    """Our lean HTTP/1.1 transport for ``url``, or ``None`` (httpx's default, which applies the environment's
+    proxy settings) when ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY`` route this URL through a proxy."""
+    parsed = httpx.URL(url)
+    proxies = urllib.request.getproxies()
+    if (proxies.get(parsed.scheme) or proxies.get("all")) and not urllib.request.proxy_bypass_environment(
+            parsed.host, proxies):
+        return None
+    return Http11Transport(max_connections=concurrency)
+
+
 def _retriable_status(status: int) -> bool:
     return status in (408, 429) or status >= 500
+
+
+def _json(content: bytes) -> Any:
+    """The decoded body, or ``None`` if it is not JSON. orjson is ~3x faster on large contract lists; the
+    standard library takes what orjson refuses but JSON allows (integers beyond 64 bits)."""
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return json.loads(content)
+    except ValueError:
+        return None
 
 
 def _check_path(path: str) -> None:

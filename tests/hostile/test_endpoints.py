@@ -12,7 +12,6 @@ import re
 import ssl
 from pathlib import Path
 
-import httpx
 import pytest
 
 from hostile_kit import CANARY, CANARY_IN_URL, Workspace, assert_no_canary, example
@@ -20,6 +19,7 @@ from hostile_kit import CANARY, CANARY_IN_URL, Workspace, assert_no_canary, exam
 from reconciler.errors import ConfigError
 from reconciler.metronome import open_client, resolve_endpoint
 from reconciler.metronome.endpoint import Secret
+from reconciler.metronome.transport import Http11Transport
 
 PACKAGE = Path(__file__).resolve().parents[2] / "reconciler"
 
@@ -112,8 +112,8 @@ def test_no_code_in_the_package_disables_tls_verification(pattern: str, what: st
 
 def _ssl_context(client) -> ssl.SSLContext:
     transport = client._http._transport
-    assert isinstance(transport, httpx.AsyncHTTPTransport), type(transport)
-    return transport._pool._ssl_context
+    assert isinstance(transport, Http11Transport), type(transport)
+    return transport.ssl_context
 
 
 async def _check_verifying_client(url: str) -> None:
