@@ -73,7 +73,10 @@ class Executor:
     async def run(self) -> Report:
         refuse_unallowed(self.plan)
         async with target_lock(self.plan.target):
-            return await self._verify_and_run()
+            try:
+                return await self._verify_and_run()
+            finally:
+                self.journal.close()
 
     async def _verify_and_run(self) -> Report:
         verification = await verify(self.client, self.plan, self.journal.done())
@@ -86,6 +89,7 @@ class Executor:
         report = Report([self.outcomes.get(op.id) or Outcome(op, "not-attempted") for op in self.plan.operations])
         self.journal.record("apply-end", ok=report.ok, done=report.count("done"),
                             failed=report.count("failed"), not_attempted=report.count("not-attempted"))
+        await self.journal.commit()
         return report
 
     def _recall_created_ids(self, done: dict[str, dict]) -> None:
@@ -100,8 +104,9 @@ class Executor:
                 return
             if op.id in done:
                 self._finish(Outcome(op, "already-done", "recorded in the journal", done[op.id].get("created_id")))
-                continue
-            await self._run(op)
+            else:
+                await self._run(op)
+            await self.journal.commit()  # the outcome is on disk before this chain moves on
 
     async def _run(self, op: Operation) -> None:
         self.journal.record("start", op.id, address=op.address, method=op.request.method, path=op.request.path)
