@@ -69,6 +69,12 @@ class _UnsyncedJournal:
     def record(self, event: str, op_id: str | None = None, **fields) -> None:
         self.lines.append((event, op_id, fields))
 
+    async def commit(self) -> None:
+        """Nothing to make durable: the lines are in memory."""
+
+    def close(self) -> None:
+        """Nothing to close."""
+
     def done(self) -> dict[str, dict]:
         return {}
 
