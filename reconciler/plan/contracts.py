@@ -8,7 +8,7 @@ from __future__ import annotations
 from reconciler.plan.canon import canonical_json
 from reconciler.plan.compare import COMPARATORS, EDIT_SECTIONS, SCALAR_SECTIONS, ContractContext, EditPart
 from reconciler.plan.customers import OpSpec
-from reconciler.plan.drift import MANIFEST_SHA_FIELD, manifest_sha, record_sha_op, recorded_sha
+from reconciler.plan.drift import MANIFEST_SHA_FIELD, record_sha_op, recorded_sha
 from reconciler.plan.fingerprint import contract_fingerprint
 from reconciler.plan.identity import contract_uniqueness_key, operation_key
 from reconciler.plan.model import Change, Request, Risk
@@ -26,7 +26,7 @@ def create_op(ctx: ContractContext, customer_key: str, customer_id: str) -> OpSp
             body.update(entries[0])
         elif entries:
             body[comparator.section] = entries
-    body["custom_fields"] = {**body.get("custom_fields", {}), MANIFEST_SHA_FIELD: manifest_sha(ctx.manifest)}
+    body["custom_fields"] = {**body.get("custom_fields", {}), MANIFEST_SHA_FIELD: ctx.manifest_sha}
     changes = [Change(path=k, action="create", after=v) for k, v in body.items()
                if k not in ("uniqueness_key", "custom_fields")]
     if ctx.spec.custom_fields:
@@ -49,7 +49,7 @@ def edit_ops(ctx: ContractContext, since: str) -> list[OpSpec]:
     base = {"customer_id": live.contract["customer_id"], "contract_id": live.contract["id"]}
     ops = [_edit_op(ctx, base, group, fp, i) for i, group in enumerate(_group(parts))]
     ops += [_side_op(ctx, side, fp) for side in ctx.side_requests]
-    sha = manifest_sha(ctx.manifest)
+    sha = ctx.manifest_sha
     if ops and recorded_sha(live.contract) != sha:
         ops.append(record_sha_op(ctx.address, live.contract, sha, fp))
     return ops

@@ -19,7 +19,7 @@ from reconciler.plan.compare import ContractContext
 from reconciler.plan.contracts import create_op, edit_ops
 from reconciler.plan.customers import OpSpec, custom_field_key_ops, customer_ops, placeholder
 from reconciler.plan.identity import contract_uniqueness_key, is_managed_key
-from reconciler.plan.drift import drift_of, manifest_sha, recorded_sha
+from reconciler.plan.drift import drift_of, recorded_sha
 from reconciler.plan.model import Drift, Operation, Plan, Warning_
 from reconciler.plan.resolve import Resolver
 
@@ -137,7 +137,7 @@ def _contract_ops(run: _Run, manifest: ContractManifest, key: str, customer_id: 
     specs = edit_ops(ctx, ts(ctx.default_effective_at)) if live else [create_op(ctx, key, customer_id)]
     run.errors.extend(ctx.errors)
     run.warnings.extend(Warning_(address=manifest.address, message=w) for w in ctx.warnings)
-    if live and specs and recorded_sha(live.contract) == manifest_sha(manifest):
+    if live and specs and recorded_sha(live.contract) == ctx.manifest_sha:
         run.drift.extend(drift_of(manifest.address, specs))
     for spec in specs:
         spec.allowed = not spec.destructive or ctx.allow_destructive

@@ -8,6 +8,7 @@ planner merges a contract's parts into as few ``/v2/contracts/edit`` calls as th
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -16,6 +17,7 @@ from reconciler.manifest.models import ContractManifest
 from deepdiff import DeepDiff
 
 from reconciler.plan.canon import fingerprint, parse_ts, ts
+from reconciler.plan.drift import manifest_sha
 from reconciler.plan.model import Action, Change, Risk
 from reconciler.plan.resolve import Resolver
 
@@ -72,6 +74,11 @@ class ContractContext:
     @property
     def contract(self) -> dict:
         return self.live.contract if self.live else {}
+
+    @functools.cached_property
+    def manifest_sha(self) -> str:
+        """The manifest's hash (:mod:`..drift`): the edit that records it and the drift check both need it."""
+        return manifest_sha(self.manifest)
 
     def where(self, section: str, key: str | None = None) -> str:
         return f"{self.address}: {section}[{key}]" if key else f"{self.address}: {section}"
