@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 MONTHS_PER_PERIOD = {"MONTHLY": 1, "QUARTERLY": 3, "SEMI_ANNUAL": 6, "ANNUAL": 12}
 DAYS_PER_PERIOD = {"WEEKLY": 7, "DAILY": 1}
@@ -47,6 +48,7 @@ def add_months(value: datetime, months: int) -> datetime:
     return value.replace(year=year, month=month, day=day)
 
 
+@lru_cache(maxsize=4096)
 def period_start(anchor: datetime, frequency: str, index: int) -> datetime:
     """Start of the ``index``-th period of ``frequency`` counted from ``anchor`` (index 0 is the anchor)."""
     if frequency in MONTHS_PER_PERIOD:
