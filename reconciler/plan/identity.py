@@ -70,7 +70,8 @@ def match_items(desired: dict[str, Any], live: list[dict], *, pins: dict[str, st
     for key, item in desired.items():
         if key in result.pairs or pins.get(key):
             continue
-        candidates = [c for c in live if c.get("id") not in taken and live_identity(c) == identity(item)]
+        wanted = identity(item)
+        candidates = [c for c in live if c.get("id") not in taken and live_identity(c) == wanted]
         candidates = _narrow(item, candidates, tie_breakers)
         if len(candidates) == 1:
             result.pairs[key] = candidates[0]

@@ -127,6 +127,13 @@ def change(path: str, before: Any, after: Any, action: Action = "update") -> Cha
     return Change(path=path, action=action, before=before, after=after)
 
 
+def differing(before: dict, after: dict) -> list[str]:
+    """The keys whose values differ, sorted (and quickly none when the two are equal, the common case)."""
+    if before == after:
+        return []
+    return [k for k in sorted(before.keys() | after.keys()) if before.get(k) != after.get(k)]
+
+
 def diff_changes(prefix: str, before: Any, after: Any) -> list[Change]:
     """Field-level changes between two canonical values: a fingerprint check first, then deepdiff for the
     paths. Lists are shown whole (their items have no keys here), dicts key by key."""

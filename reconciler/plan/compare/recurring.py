@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from reconciler.manifest.models import RecurringCommit, RecurringItem
 from reconciler.plan.canon import clean, effective_end, project, ref_id, ts, upper, with_end
-from reconciler.plan.compare.base import Comparator, ContractContext, EditPart, change, diff_changes, per_object
+from reconciler.plan.compare.base import (Comparator, ContractContext, EditPart, change, diff_changes, differing,
+                                          per_object)
 from reconciler.plan.identity import changed_identity, match_items
 from reconciler.plan.model import Risk
 
 MUTABLE = ("access_amount", "invoice_amount", "ending_before", "rate_type", "proration_rounding")
+ENDING = frozenset({"ending_before"})
 WAY_OUT = ("recurring {kind}s cannot be edited there; end this one (allow_destructive) and add a new one under "
            "a new key")
 
@@ -142,9 +144,9 @@ class _RecurringComparator(Comparator):
         # Ending a contract truncates its recurring items, so both sides are compared by when they really stop.
         canon = with_end(canon, effective_end(canon.get("ending_before"), ts(ctx.spec.ending_before)))
         live = with_end(live, effective_end(live.get("ending_before"), ts(ctx.contract.get("ending_before"))))
-        seen = project(live, canon, always=frozenset({"ending_before"}))
-        for name in sorted(set(canon) | set(seen)):
-            if name not in MUTABLE and canon.get(name) != seen.get(name):
+        seen = project(live, canon, always=ENDING)
+        for name in differing(seen, canon):
+            if name not in MUTABLE:
                 ctx.immutable(self.section, key, name, seen.get(name), canon.get(name),
                               WAY_OUT.format(kind=self.kind))
         for amount in ("access_amount", "invoice_amount"):

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from reconciler.manifest.models import Subscription
 from reconciler.plan.canon import clean, effective_end, project, ref_id, ts, whole, with_end
-from reconciler.plan.compare.base import Comparator, ContractContext, EditPart, SideRequest, change, diff_changes, per_object
+from reconciler.plan.compare.base import (Comparator, ContractContext, EditPart, SideRequest, change, diff_changes,
+                                          differing, per_object)
 from reconciler.plan.identity import changed_identity, match_items
 from reconciler.plan.model import Risk
 from reconciler.plan.seats import SeatState, batch_seat_updates, plan_seat_deltas
 
 MUTABLE = ("ending_before", "name")
+ENDING = frozenset({"ending_before"})
 IDENTITY = ("product_id", "billing_frequency")
 IDENTITY_WAY_OUT = ("keep this entry with an ending_before (allow_destructive) and add a subscription under a new key "
                     "that starts then")
@@ -142,9 +144,9 @@ class SubscriptionComparator(Comparator):
         # Ending a contract ends its subscriptions too: compare when each really stops.
         canon = with_end(canon, effective_end(canon.get("ending_before"), ts(ctx.spec.ending_before)))
         live = with_end(live, effective_end(live.get("ending_before"), ts(ctx.contract.get("ending_before"))))
-        seen = project(live, canon, always=frozenset({"ending_before"}) if sub.ending_before else frozenset())
-        for name in sorted(set(canon) | set(seen)):
-            if name not in MUTABLE and canon.get(name) != seen.get(name):
+        seen = project(live, canon, always=ENDING if sub.ending_before else frozenset())
+        for name in differing(seen, canon):
+            if name not in MUTABLE:
                 ctx.immutable("subscriptions", sub.key, name, seen.get(name), canon.get(name), WAY_OUT)
         self._custom_fields(sub, raw, ctx)
         entry: dict = {"subscription_id": raw["id"]}
