@@ -36,7 +36,7 @@ from reconciler.manifest.models import API_VERSION, ContractManifest, CustomerMa
 from reconciler.manifest.problems import Document, Loc, Problem, file_problem
 from reconciler.manifest.unicode import hidden_characters
 from reconciler.manifest.validate import validate
-from reconciler.manifest.yaml_marks import parse_documents
+from reconciler.manifest.yaml_fast import parse_documents
 
 MAX_FILE_BYTES = 1_000_000
 """Largest manifest file read (1 MB): far above any real contract, far below a memory problem."""
@@ -61,6 +61,8 @@ def load_documents(paths: Sequence[str | Path]) -> tuple[list[Document], list[Pr
         problems += file_problems
         for document in file_documents:
             problems += check_document(document)
+            if document.manifest is not None:
+                document.release()
             documents.append(document)
     problems += validate(documents)
     return [d for d in documents if d.manifest is not None], sorted(problems)

@@ -9,7 +9,8 @@ mapping keys and sequence items, so that any location given as a pydantic-style 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Union
 
 #: A location inside a document, pydantic style: mapping keys (str) and sequence indexes (int).
@@ -44,25 +45,59 @@ def file_problem(file: str, message: str, hint: str | None = None, line: int = 1
     return Problem(file, line, column, "", message, hint)
 
 
-@dataclass
-class Document:
-    """One YAML document of a manifest file: its plain data and where each of its parts was written."""
+#: What a document's recall returns: its data and its marks, parsed again from the file's text.
+Recalled = tuple[Any, Marks]
 
-    file: str
-    data: Any
-    marks: Marks = field(default_factory=dict)
-    complete: bool = True
-    """False when parsing had to drop part of the text (an alias, a merge key): the data is not what was written."""
-    manifest: Any = None
-    """The validated ``CustomerManifest`` or ``ContractManifest``, once the document passed its schema."""
+
+class Document:
+    """One YAML document of a manifest file: its plain data and where each of its parts was written.
+
+    ``marks`` may be left to ``recall``, a function that parses the file again with marks: the loader's fast
+    path does that, because only a problem needs a location, and most documents have none. With a recall, the
+    loader also lets go of a document's ``data`` once it validated (:meth:`release`); a problem found later by
+    a cross-object rule recalls both.
+    """
+
+    __slots__ = ("file", "complete", "manifest", "plain", "_data", "_marks", "_root", "_recall")
+
+    def __init__(self, file: str, data: Any, marks: Marks | None = None, complete: bool = True, *,
+                 root: tuple[int, int] | None = None, recall: Callable[[], Recalled] | None = None,
+                 plain: bool = False) -> None:
+        self.file = file
+        self.complete = complete
+        """False when parsing had to drop part of the text (an alias, a merge key): the data is not what was
+        written."""
+        self.manifest: Any = None
+        """The validated ``CustomerManifest`` or ``ContractManifest``, once the document passed its schema."""
+        self.plain = plain
+        """True when the file's text is printable ASCII without a backslash: no key or value can hold a hidden
+        character, so :func:`~reconciler.manifest.unicode.hidden_characters` need not look."""
+        self._data, self._marks, self._root, self._recall = data, marks, root, recall
+
+    @property
+    def data(self) -> Any:
+        if self._data is _RELEASED:
+            self._data = self._recall()[0]
+        return self._data
+
+    @property
+    def marks(self) -> Marks:
+        if self._marks is None:
+            self._marks = self._recall()[1] if self._recall else {}
+        return self._marks
+
+    def release(self) -> None:
+        """Let go of the data (the manifest holds what was validated); :attr:`data` recalls it if needed."""
+        if self._recall is not None:
+            self._data = _RELEASED
 
     @property
     def line(self) -> int:
-        return self.marks.get((), (1, 1))[0]
+        return self._root[0] if self._root else self.marks.get((), (1, 1))[0]
 
     @property
     def column(self) -> int:
-        return self.marks.get((), (1, 1))[1]
+        return self._root[1] if self._root else self.marks.get((), (1, 1))[1]
 
     def problem(self, loc: Loc, message: str, hint: str | None = None) -> Problem:
         """A problem at ``loc``, placed at the nearest written ancestor when ``loc`` itself is absent."""
@@ -72,8 +107,9 @@ class Document:
     def mark(self, loc: Loc) -> tuple[int, int]:
         """Line and column of ``loc``, or of its nearest ancestor that the file spells out."""
         keys = _clean(loc)
+        marks = self.marks
         for end in range(len(keys), -1, -1):
-            found = self.marks.get(keys[:end])
+            found = marks.get(keys[:end])
             if found:
                 return found
         return (1, 1)
@@ -81,6 +117,9 @@ class Document:
     def where(self, loc: Loc) -> str:
         """``file:line`` of ``loc``, for messages that point at a first occurrence."""
         return f"{self.file}:{self.mark(loc)[0]}"
+
+
+_RELEASED: Any = object()
 
 
 def _clean(loc: Loc) -> Loc:

@@ -50,6 +50,8 @@ def code_point(char: str) -> str:
 
 def hidden_characters(document: Document) -> list[Problem]:
     """A problem for every key or text value of ``document`` that holds a hidden character."""
+    if document.plain:
+        return []
     return [document.problem(loc, f"{what} contains an invisible or control character {found[1]} "
                                   f"at position {found[0] + 1}",
                              "such characters make a reviewer read something other than what is sent; "

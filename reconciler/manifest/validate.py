@@ -60,12 +60,14 @@ def _contracts(documents: list[Document]) -> list[Document]:
 
 def _duplicates(entries: Iterable[tuple[Any, Document, Loc]]) -> Iterator[tuple[Any, Document, Loc, str]]:
     """(value, document, loc, where the first one is) for every repeat of a value."""
-    first: dict[Any, tuple[str, int]] = {}
+    first: dict[Any, tuple[Document, Loc]] = {}
     for value, document, loc in entries:
         if value not in first:
-            first[value] = (document.file, document.mark(loc)[0])
+            first[value] = (document, loc)  # located only if it is repeated: marks are parsed on demand
             continue
-        file, line = first[value]
+        first_document, first_loc = first[value]
+        line = first_document.mark(first_loc)[0]
+        file = first_document.file
         yield value, document, loc, f"line {line}" if file == document.file else f"{file}:{line}"
 
 
@@ -112,9 +114,11 @@ def _invalid_customer_names(documents: list[Document]) -> set[str]:
     """Customers whose document has its own errors still exist for their contracts: one error, not two."""
     names = set()
     for document in documents:
+        if document.manifest is not None:
+            continue
         data = document.data if isinstance(document.data, dict) else {}
         metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
-        if document.manifest is None and data.get("kind") == "Customer" and isinstance(metadata.get("name"), str):
+        if data.get("kind") == "Customer" and isinstance(metadata.get("name"), str):
             names.add(metadata["name"])
     return names
 
@@ -166,8 +170,10 @@ def _items(spec: ContractSpec, lists: Iterable[str]) -> Iterator[tuple[Loc, Any]
 
 def duplicate_keys(document: Document, spec: ContractSpec) -> Iterator[Problem]:
     for lists in KEY_NAMESPACES:
-        locs = sorted(((loc + ("key",), item.key) for loc, item in _items(spec, lists)),
-                      key=lambda entry: document.mark(entry[0]))  # report the later one, in file order
+        locs = [(loc + ("key",), item.key) for loc, item in _items(spec, lists)]
+        if len({key for _, key in locs}) == len(locs):
+            continue
+        locs.sort(key=lambda entry: document.mark(entry[0]))  # report the later one, in file order
         entries = ((key, document, loc) for loc, key in locs)
         for key, _, loc, first in _duplicates(entries):
             shared = " (commits and recurring_commits share keys)" if len(lists) > 1 else ""
@@ -179,14 +185,17 @@ def duplicate_seat_ids(document: Document, spec: ContractSpec) -> Iterator[Probl
     """Seat ids are compared by :func:`seat_identity`: ``Bob@acme.com`` and ``bob@acme.com`` are one person."""
     for loc, subscription in _items(spec, ("subscriptions",)):
         seats = subscription.seat_config.seat_ids if subscription.seat_config else []
+        identities = list(map(seat_identity, seats))
+        if len(set(identities)) == len(identities):
+            continue
         first: dict[str, tuple[str, int]] = {}
-        for i, seat in enumerate(seats):
+        for i, (seat, identity) in enumerate(zip(seats, identities)):
             seat_loc = loc + ("seat_config", "seat_ids", i)
-            identity = seat_identity(seat)
             if identity not in first:
-                first[identity] = (seat, document.mark(seat_loc)[0])
+                first[identity] = (seat, i)
                 continue
-            original, line = first[identity]
+            original, first_index = first[identity]
+            line = document.mark(loc + ("seat_config", "seat_ids", first_index))[0]
             if original == seat:
                 yield document.problem(seat_loc, f"seat {seat!r} is listed twice (first at line {line})",
                                        "each seat id is one seat; remove the repeat")

@@ -118,10 +118,14 @@ class ManifestYamlLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
-def _construct_int(loader: ManifestYamlLoader, node: ScalarNode) -> int:
-    text = loader.construct_scalar(node)
+def int_of(text: str) -> int:
+    """A YAML 1.2 core-schema integer: decimal (``0777`` too), ``0o`` octal or ``0x`` hexadecimal."""
     base = {"0o": 8, "0x": 16}.get(text[:2], 10)
     return int(text[2:] if base != 10 else text, base)
+
+
+def _construct_int(loader: ManifestYamlLoader, node: ScalarNode) -> int:
+    return int_of(loader.construct_scalar(node))
 
 
 ManifestYamlLoader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL_12, list("tTfF"))
