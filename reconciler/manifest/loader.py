@@ -74,46 +74,53 @@ def load_documents(paths: Sequence[str | Path]) -> tuple[list[Document], list[Pr
 
 def manifest_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[Problem]]:
     """The manifest files named by ``paths``, each once, directories expanded in sorted order."""
-    files: list[Path] = []
+    files: list[tuple[Path, Path]] = []
     problems: list[Problem] = []
     for path in map(Path, paths):
         if path.is_dir():
-            found = list(_walk(path, path))
-            files += [f for f in found if isinstance(f, Path)]
+            tree = path.resolve()
+            found = list(_walk(path, path, tree, tree))
+            files += [f for f in found if not isinstance(f, Problem)]
             problems += [p for p in found if isinstance(p, Problem)]
-            if not any(isinstance(f, Path) for f in found):
+            if not any(not isinstance(f, Problem) for f in found):
                 problems.append(file_problem(str(path), "no manifest files (*.yaml, *.yml) in this directory"))
         elif path.exists():
-            files.append(path)
+            files.append((path, path.resolve()))
         else:
             problems.append(file_problem(str(path), "no such file or directory"))
     return _unique(files), problems
 
 
-def _walk(directory: Path, root: Path) -> Iterator[Path | Problem]:
-    """Manifest files under ``directory``, in sorted order; symlinks are judged against ``root``'s tree."""
-    tree = root.resolve()
-    for entry in sorted(_entries(directory)):
-        if entry.is_symlink() and not entry.resolve().is_relative_to(tree):
-            yield file_problem(str(entry), f"symlink points outside the manifest tree ({root})",
-                               "copy the file into the tree instead of linking to it")
+def _walk(directory: Path, root: Path, tree: Path, real: Path) -> Iterator[tuple[Path, Path] | Problem]:
+    """Manifest files under ``directory`` with their resolved paths, in sorted order. Symlinks are judged against
+    ``tree`` (``root`` resolved); ``real`` is ``directory`` resolved."""
+    for entry in sorted(_entries(directory), key=lambda entry: entry.name):
+        path = directory / entry.name
+        if entry.is_symlink():
+            target = path.resolve()
+            if not target.is_relative_to(tree):
+                yield file_problem(str(path), f"symlink points outside the manifest tree ({root})",
+                                   "copy the file into the tree instead of linking to it")
+            elif not entry.is_dir() and entry.name.endswith(MANIFEST_SUFFIXES):
+                yield path, target
         elif entry.is_dir():
-            if not entry.is_symlink():
-                yield from _walk(entry, root)
-        elif entry.suffix in MANIFEST_SUFFIXES:
-            yield entry
+            yield from _walk(path, root, tree, real / entry.name)
+        elif entry.name.endswith(MANIFEST_SUFFIXES):
+            yield path, real / entry.name  # no symlink on the way from ``real``: no need to resolve it
 
 
-def _entries(directory: Path) -> list[Path]:
-    return [entry for entry in directory.iterdir() if not entry.name.startswith(".")]
+def _entries(directory: Path) -> list[os.DirEntry]:
+    with os.scandir(directory) as entries:  # each entry knows whether it is a link or a directory
+        return [entry for entry in entries if not entry.name.startswith(".")]
 
 
-def _unique(files: list[Path]) -> list[Path]:
+def _unique(files: list[tuple[Path, Path]]) -> list[Path]:
+    """Each file once (the first path naming it), by resolved path."""
     seen: set[Path] = set()
     unique = []
-    for file in files:
-        if file.resolve() not in seen:
-            seen.add(file.resolve())
+    for file, resolved in files:
+        if resolved not in seen:
+            seen.add(resolved)
             unique.append(file)
     return unique
 
@@ -137,13 +144,15 @@ def read_file(path: Path) -> tuple[list[Document], list[Problem]]:
 
 def _read_text(path: Path) -> str | Problem:
     try:
-        info = path.stat()
+        info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):
             return file_problem(str(path), "not a regular file")
         if info.st_size > MAX_FILE_BYTES:
             return _too_large(path, info.st_size)
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        with open(path, "rb") as handle:
+            data = handle.read(info.st_size + 1)  # sized to the file, not to the limit: no 1 MB buffer per file
+            if len(data) > info.st_size:  # it grew since stat
+                data += handle.read(MAX_FILE_BYTES + 1 - len(data))
     except OSError as exc:
         return file_problem(str(path), f"cannot read file: {exc.strerror or exc}")
     if len(data) > MAX_FILE_BYTES:
