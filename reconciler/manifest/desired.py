@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from reconciler.manifest.models import ContractManifest, CustomerManifest
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     """Where a manifest (or one of its fields) was written."""
 

@@ -14,7 +14,7 @@ Cross-field rules that need the whole contract live in :mod:`reconciler.manifest
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -37,6 +37,16 @@ class Strict(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
                               str_strip_whitespace=True)
+
+    def model_post_init(self, context: Any, /) -> None:
+        # pydantic gives every instance its own set of the fields it was given (a third of a loaded estate's
+        # memory); instances are frozen and copies copy the set, so equal sets can be one object.
+        given = self.__pydantic_fields_set__
+        object.__setattr__(self, "__pydantic_fields_set__", _FIELDS_SETS.setdefault(frozenset(given), given))
+
+
+_FIELDS_SETS: dict[frozenset[str], set[str]] = {}
+"""One set per distinct combination of given fields, shared by the manifest models that have it."""
 
 
 # --------------------------------------------------------------------------------------------------
