@@ -10,7 +10,8 @@ Strategies, for N customer keys in an account of A active customers:
 
 * ``lookup``: one request per key, ``GET /v1/customers?ingest_alias=<name>`` or ``GET /v1/customers/{id}``
   (N requests, all concurrent).
-* ``scan``: ``GET /v1/customers`` once, 100 per page, indexed by id and by every ingest alias
+* ``scan``: ``GET /v1/customers`` once, 100 per page, indexed by id and by every ingest alias as each page
+  arrives (a customer's reads start as soon as its page is in)
   (ceil(A / 100) requests, sequential pages, none per key).
 
 ``auto`` scans when more than :data:`SCAN_THRESHOLD` keys are managed: with a dedicated account (A close to N)
@@ -98,27 +99,65 @@ class LookupFinder:
 
 
 class ScanFinder:
-    """Every active customer read once (the first ``find`` reads; the others wait for it), then indexed."""
+    """Every active customer read once, page after page, and indexed by id and by every ingest alias as each
+    page arrives: a ``find`` returns as soon as its customer's page is in (so that customer's reads start while
+    the scan goes on), and ``None`` once the last page is in without it."""
 
     def __init__(self, client) -> None:
         self._client = client
-        self._lock = asyncio.Lock()
-        self._by_id: dict[str, dict] | None = None
+        self._by_id: dict[str, dict] = {}
         self._by_alias: dict[str, dict] = {}
+        self._waiting: dict[tuple[str, str], list[asyncio.Future]] = {}
+        self._scan: asyncio.Task | None = None
+        self._done = False
+        self._error: BaseException | None = None
 
     async def find(self, identity: CustomerIdentity) -> dict | None:
-        async with self._lock:
-            if self._by_id is None:
-                self._index(await self._client.list_customers())
-        if identity.customer_id:
-            return self._by_id.get(identity.customer_id)
-        return self._by_alias.get(identity.ingest_alias)
+        if self._scan is None:
+            self._scan = asyncio.ensure_future(self._run())
+        key = ("id", identity.customer_id) if identity.customer_id else ("alias", identity.ingest_alias)
+        found = self._indexed(key)
+        if found is not None or self._done:
+            return found
+        if self._error is not None:
+            raise self._error
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(key, []).append(waiter)
+        return await waiter
 
-    def _index(self, customers: list[dict]) -> None:
-        active = [c for c in customers if _active(c)]
-        self._by_id = {c["id"]: c for c in active}
-        self._by_alias = {alias: c for c in active for alias in c.get("ingest_aliases") or []}
-        self._client.report_progress(f"indexed {len(active)} customers")
+    def _indexed(self, key: tuple[str, str]) -> dict | None:
+        return (self._by_id if key[0] == "id" else self._by_alias).get(key[1])
+
+    async def _run(self) -> None:
+        try:
+            async for customer in self._client.iter_customers():
+                if _active(customer):
+                    self._index(customer)
+        except BaseException as exc:  # every waiting find fails with the scan, as each would have alone
+            self._error = exc
+            for waiters in self._waiting.values():
+                for waiter in waiters:
+                    if not waiter.done():
+                        waiter.set_exception(exc)
+            self._waiting.clear()
+            if not isinstance(exc, Exception):
+                raise
+            return
+        self._done = True
+        for waiters in self._waiting.values():  # not in the account
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+        self._waiting.clear()
+        self._client.report_progress(f"indexed {len(self._by_id)} customers")
+
+    def _index(self, customer: dict) -> None:
+        keys = [("id", customer["id"])] + [("alias", alias) for alias in customer.get("ingest_aliases") or []]
+        for key in keys:
+            (self._by_id if key[0] == "id" else self._by_alias).setdefault(key[1], customer)
+            for waiter in self._waiting.pop(key, ()):
+                if not waiter.done():
+                    waiter.set_result(customer)
 
 
 def _active(customer: dict | None) -> dict | None:

@@ -7,7 +7,7 @@ the answer for single objects, every item of every page for lists. Nothing here 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -76,6 +76,10 @@ class MetronomeOperations:
         for chunk in _chunks(list(customer_ids), CUSTOMER_IDS_PER_CALL):
             found += await self._list_customers(ingest_alias, chunk, only_archived)
         return found
+
+    def iter_customers(self) -> AsyncIterator[dict]:
+        """GET /v1/customers, every active customer, item by item as each page of 100 arrives."""
+        return query_cursor(self, "GET", "/v1/customers", limit=100)
 
     async def _list_customers(self, ingest_alias: str | None, customer_ids: list[str] | None,
                               only_archived: bool | None) -> list[dict]:

@@ -3,6 +3,7 @@ independent requests run concurrently."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from live.live_fakes import (
@@ -17,6 +18,7 @@ from live.live_fakes import (
     segments,
     uid,
 )
+from reconciler.errors import ApiError
 from reconciler.live import read_live
 from reconciler.live.read import CUSTOM_FIELD_ENTITIES
 from reconciler.plan.identity import contract_uniqueness_key
@@ -137,6 +139,32 @@ async def test_scan_strategy_lists_all_customers_once_for_a_large_estate(make_cl
     assert all(r.url.params.get("limit") == "100" and "ingest_alias" not in r.url.params
                for r in fake.requests if r.url.path == CUSTOMERS)
     assert fake.count("POST", CONTRACTS) == 60
+
+
+async def test_the_scan_hands_each_customer_over_as_its_page_arrives(make_client):
+    fake = FakeMetronome(latency=0.01)
+    customers, desired = estate(fake, managed=60, unmanaged=180)  # the managed ones are on the first page
+    live = await read(make_client, fake, desired, client={"concurrency": 8})
+    assert_estate_found(live, customers)
+    paths = [r.url.path for r in fake.requests]
+    last_page = max(i for i, path in enumerate(paths) if path == CUSTOMERS)
+    assert paths.count(CUSTOMERS) == 3
+    assert paths.index(CONTRACTS) < last_page  # contracts read while the scan still runs
+    assert "missing" not in live.customers and "archived" not in live.customers  # resolved by the scan's end
+
+
+class _SecondCustomerPageFails(FakeMetronome):
+    def _route(self, request):
+        if request.url.path == CUSTOMERS and request.url.params.get("next_page"):
+            return httpx.Response(400, json={"message": "bad cursor"})
+        return super()._route(request)
+
+
+async def test_a_failing_scan_fails_the_read(make_client):
+    fake = _SecondCustomerPageFails()
+    _, desired = estate(fake, managed=60, unmanaged=60)  # "missing" waits for the second page, which fails
+    with pytest.raises(ApiError, match="bad cursor"):
+        await read(make_client, fake, desired)
 
 
 @pytest.mark.parametrize("lookup, expected", [("scan", 1), ("lookup", 12)])
