@@ -118,7 +118,8 @@ def project(live: Any, desired: Any, always: frozenset[str] = frozenset()) -> An
     if not (isinstance(desired, dict) and isinstance(live, dict)):
         return live
     out = {}
-    for key in [*desired, *sorted(k for k in always if k in live and k not in desired)]:
+    keys = [*desired, *sorted(k for k in always if k in live and k not in desired)] if always else desired
+    for key in keys:
         if key in live:
             item, wanted = live[key], desired.get(key)
             out[key] = project(item, wanted, always) if isinstance(item, dict) and isinstance(wanted, dict) else item

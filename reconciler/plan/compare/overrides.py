@@ -96,11 +96,15 @@ class OverrideComparator(Comparator):
         for item in ctx.spec.overrides:
             canon = desired_canon(item, ctx)
             # A pin names which live override this is; it still must be identical, or it is replaced.
-            hit = next((r for r in unmatched_live if (r["id"] == item.id if item.id else _same(canon, _live(r)))),
-                       None)
+            if item.id:
+                hit = next((r for r in unmatched_live if r["id"] == item.id), None)
+                same = hit is not None and _same(canon, _live(hit))
+            else:
+                hit = next((r for r in unmatched_live if _same(canon, _live(r))), None)
+                same = hit is not None
             if hit is not None:
                 unmatched_live.remove(hit)
-            if hit is None or not _same(canon, _live(hit)):
+            if not same:
                 new.append((item.key, canon))
                 if hit is not None:
                     unmatched_live.append(hit)
