@@ -47,9 +47,9 @@ _SCALARS = {
     "tag:yaml.org,2002:int": lambda node: int_of(node.value),
     "tag:yaml.org,2002:float": _SAFE.construct_yaml_float,
 }
-#: Anything not printable ASCII (tab and line breaks aside), and the backslash that escapes in quoted scalars.
-_NOT_PLAIN = re.compile(r"[^\t\n\r\x20-\x5b\x5d-\x7e]")
-_LONG_LINE = re.compile(rf"^[^\n]{{{MAX_LINE}}}", re.MULTILINE)
+#: Printable ASCII, tab and line breaks, but not the backslash that starts an escape in a quoted scalar.
+_PLAIN_BYTES = bytes(range(0x20, 0x7F)).replace(b"\\", b"") + b"\t\n\r"
+_LONG_LINE = re.compile(rf"\n[^\n]{{{MAX_LINE}}}")  # after a line break: the regex engine skips to each one
 
 
 class _Unusual(Exception):
@@ -92,13 +92,13 @@ def _shallow(text: str) -> bool:
     key's indentation, so a block chain ``d`` levels deep reaches column ``d / 2`` on some line; each flow
     level needs its own bracket.
     """
-    return text.count("[") + text.count("{") <= MAX_FLOW and not _LONG_LINE.search(text)
+    return text.count("[") + text.count("{") <= MAX_FLOW and not _LONG_LINE.search("\n" + text)
 
 
 def _compose(text: str, file: str) -> list[Document]:
     composer = _Composer(text)
     recall = _Recall(text, file)
-    plain = not _NOT_PLAIN.search(text)
+    plain = _plain(text)
     documents: list[Document] = []
     try:
         while composer.check_node():
@@ -111,6 +111,11 @@ def _compose(text: str, file: str) -> list[Document]:
     finally:
         composer.dispose()
     return documents
+
+
+def _plain(text: str) -> bool:
+    """True when no key or value parsed from ``text`` can hold a hidden character."""
+    return text.isascii() and not text.encode("ascii").translate(None, _PLAIN_BYTES)
 
 
 def _value(node: Node, level: int) -> Any:
