@@ -49,6 +49,17 @@ _FIELDS_SETS: dict[frozenset[str], set[str]] = {}
 """One set per distinct combination of given fields, shared by the manifest models that have it."""
 
 
+def empty_list() -> Any:
+    """The default of a list field. pydantic deep-copies a literal ``[]`` default for every instance, in Python;
+    a factory makes the empty list in C. The JSON Schema still shows the default."""
+    return Field(default_factory=list, json_schema_extra={"default": []})
+
+
+def empty_dict() -> Any:
+    """The default of a dict field (see :func:`empty_list`)."""
+    return Field(default_factory=dict, json_schema_extra={"default": {}})
+
+
 # --------------------------------------------------------------------------------------------------
 # Shared pieces
 # --------------------------------------------------------------------------------------------------
@@ -103,7 +114,8 @@ class SeatConfig(Strict):
 
     seat_group_key: Annotated[str, Field(min_length=1)]
     """Event property naming the seat (a group key of the billable metric); cannot change later."""
-    seat_ids: Annotated[list[Annotated[str, Field(min_length=1, max_length=255)]], Field(max_length=MAX_SEAT_IDS)] = []
+    seat_ids: Annotated[list[Annotated[str, Field(min_length=1, max_length=255)]],
+                        Field(max_length=MAX_SEAT_IDS)] = empty_list()
     """Assigned seats (e.g. e-mail addresses). Sent as ``initial_seat_ids`` at creation."""
     unassigned_seats: Count = 0
     """Seats paid for but not yet assigned (the API's ``initial_unassigned_seats``)."""
@@ -435,9 +447,9 @@ class BillingProviderConfigurationRef(Strict):
 class Metadata(Strict):
     name: Name
     """Manifest name: a customer's identity key, or the contract's name within its customer."""
-    labels: dict[str, str] = {}
+    labels: dict[str, str] = empty_dict()
     """Free-form labels; not sent to Metronome."""
-    annotations: dict[str, str] = {}
+    annotations: dict[str, str] = empty_dict()
     """Free-form annotations; not sent to Metronome."""
 
 
@@ -462,17 +474,17 @@ class ContractSpec(Strict):
     """How invoices are routed; can be added to a contract that has none, never swapped."""
     custom_fields: CustomFields | None = None
     """Custom field values (entity ``contract``); ``reconciler_manifest_sha`` is reserved."""
-    subscriptions: list[Subscription] = []
+    subscriptions: list[Subscription] = empty_list()
     """Subscriptions: standard (quantity) or SEAT_BASED (named seats)."""
-    recurring_credits: list[RecurringCredit] = []
+    recurring_credits: list[RecurringCredit] = empty_list()
     """Credits granted every period, optionally per seat of a linked subscription."""
-    recurring_commits: list[RecurringCommit] = []
+    recurring_commits: list[RecurringCommit] = empty_list()
     """Commits granted and invoiced every period, optionally per seat."""
-    overrides: list[Override] = []
+    overrides: list[Override] = empty_list()
     """Rate overrides (entitlements, multipliers, overwrites)."""
-    commits: list[Commit] = []
+    commits: list[Commit] = empty_list()
     """One-off commits."""
-    credits: list[Credit] = []
+    credits: list[Credit] = empty_list()
     """One-off credits."""
     allow_destructive: bool = False
     """Allow operations that end, remove or archive live objects (they are refused otherwise)."""
@@ -489,7 +501,7 @@ class CustomerBillingProviderConfiguration(Strict):
     """stripe, netsuite, aws_marketplace, azure_marketplace or gcp_marketplace."""
     delivery_method: DeliveryMethod = "direct_to_billing_provider"
     """How invoices reach the provider."""
-    configuration: dict[str, object] = {}
+    configuration: dict[str, object] = empty_dict()
     """Provider settings, e.g. stripe_customer_id and stripe_collection_method."""
 
 
@@ -498,11 +510,11 @@ class CustomerSpec(Strict):
     """Adopt an existing live customer; otherwise it is found by its identity alias."""
     name: Annotated[str, Field(min_length=1, max_length=160)]
     """Customer name (at most 160 characters); can change."""
-    ingest_aliases: list[Annotated[str, Field(min_length=1, max_length=255)]] = []
+    ingest_aliases: list[Annotated[str, Field(min_length=1, max_length=255)]] = empty_list()
     """Extra ingest aliases. The identity alias (``metadata.name``) is always kept too."""
     custom_fields: CustomFields | None = None
     """Custom field values (entity ``customer``)."""
-    billing_provider_configurations: list[CustomerBillingProviderConfiguration] = []
+    billing_provider_configurations: list[CustomerBillingProviderConfiguration] = empty_list()
     """Billing provider configurations; missing ones are added, none is removed."""
 
 
