@@ -27,6 +27,7 @@ from typing import Literal, Protocol
 
 from reconciler.errors import NotFoundError
 from reconciler.manifest.desired import Desired
+from reconciler.manifest.models import ContractManifest, CustomerManifest
 
 SCAN_THRESHOLD = 50
 CustomerLookup = Literal["auto", "lookup", "scan"]
@@ -47,24 +48,20 @@ class CustomerIdentity:
 
 def customer_identities(desired: Desired) -> list[CustomerIdentity]:
     """Every customer key the manifests name, once, Customer manifests first."""
-    found: dict[str, CustomerIdentity] = {}
-    with_configs = _keys_reading_configurations(desired)
-    for key, manifest in desired.customers.items():
-        pin = manifest.spec.id
-        found[key] = CustomerIdentity(key, pin, None if pin else key, key in with_configs)
-    for contract in desired.contracts.values():
-        key = contract.customer_ref
-        if key in found:
-            continue
-        by_id = contract.spec.customer_id
-        found[key] = CustomerIdentity(key, by_id, None if by_id else key, key in with_configs)
-    return list(found.values())
+    keys = dict.fromkeys(desired.customers)
+    keys.update(dict.fromkeys(contract.customer_ref for contract in desired.contracts.values()))
+    return [identity_of(key, desired.customers.get(key), desired.contracts_of(key)) for key in keys]
 
 
-def _keys_reading_configurations(desired: Desired) -> set[str]:
-    keys = {key for key, c in desired.customers.items() if c.spec.billing_provider_configurations}
-    keys |= {c.customer_ref for c in desired.contracts.values() if c.spec.billing_provider_configuration}
-    return keys
+def identity_of(key: str, manifest: CustomerManifest | None, contracts: list[ContractManifest]) -> CustomerIdentity:
+    """How the customer ``key`` is found, given its Customer manifest (if any) and its contract manifests: the
+    manifest's ``spec.id`` pin or its alias; without a Customer manifest, its first contract's
+    ``spec.customer_id`` or the alias."""
+    configurations = any(c.spec.billing_provider_configuration for c in contracts) or bool(
+        manifest is not None and manifest.spec.billing_provider_configurations)
+    by_id = manifest.spec.id if manifest is not None else next(
+        (c.spec.customer_id for c in contracts), None)
+    return CustomerIdentity(key, by_id, None if by_id else key, configurations)
 
 
 class CustomerFinder(Protocol):

@@ -32,6 +32,7 @@ exactly as the planner matches them), from the earliest time the plan may change
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import datetime
 
 from reconciler.live.customers import (
@@ -41,6 +42,7 @@ from reconciler.live.customers import (
     CustomerLookup,
     customer_finder,
     customer_identities,
+    identity_of,
 )
 from reconciler.live.model import Catalog, Live, LiveContract, LiveCustomer
 from reconciler.manifest.desired import Desired
@@ -74,6 +76,104 @@ async def read_live(client, desired: Desired, *, seats_from: datetime, customer_
     catalog, *customers = await asyncio.gather(read_catalog(client), *reads)
     found = {identity.key: customer for identity, customer in zip(identities, customers) if customer}
     return Live(catalog=catalog, customers=found)
+
+
+async def read_live_as_loaded(client, fragments: AsyncIterator[Desired], *, seats_from: datetime,
+                              customer_lookup: CustomerLookup = "auto", scan_threshold: int = SCAN_THRESHOLD,
+                              keep_generated_grants: bool = True) -> tuple[Desired, Live]:
+    """:func:`read_live`, started while the manifests still load: ``fragments`` yields each batch of loaded
+    manifests (and raises at its end if they are invalid). Returns their merge and the live state.
+
+    Each customer's reads start as soon as its fragment is in (once the customer-finding strategy is settled:
+    at once for ``scan``/``lookup``, for ``auto`` when more than ``scan_threshold`` keys are known or at the end).
+    Reads are speculative until the load ends: a customer whose identity or contract manifests a later fragment
+    changed (its manifests spread over files far apart) is read again, and the first answer dropped. Nothing is
+    written, so the only cost of a speculation is requests. A failed read stops new ones; its error is raised
+    after the load, so invalid manifests are reported first, as :func:`read_live` does."""
+    reader = _OverlappedRead(client, seats_from, customer_lookup, scan_threshold, keep_generated_grants)
+    catalog = asyncio.ensure_future(read_catalog(client))
+    desired = Desired()
+    try:
+        async for fragment in fragments:
+            desired.merge(fragment)
+            reader.add(fragment)
+        customers = await reader.finish(customer_identities(desired), contracts_by_customer(desired))
+        return desired, Live(catalog=await catalog, customers=customers)
+    finally:
+        await reader.cancel(catalog)
+
+
+class _OverlappedRead:
+    """The customers of :func:`read_live_as_loaded`: what each read was started with, and its task."""
+
+    def __init__(self, client, seats_from: datetime, lookup: CustomerLookup, threshold: int,
+                 keep_generated_grants: bool) -> None:
+        self.client, self.seats_from, self.lookup, self.threshold = client, seats_from, lookup, threshold
+        self.keep_generated_grants = keep_generated_grants
+        self.finder: CustomerFinder | None = None
+        self.customers: dict[str, object] = {}  # key -> CustomerManifest | None (known so far)
+        self.contracts: dict[str, list[ContractManifest]] = {}
+        self.seen_contracts: set[str] = set()
+        self.started: dict[str, tuple[tuple, asyncio.Task]] = {}
+        self.failed: BaseException | None = None
+        self.in_flight = asyncio.Semaphore(CUSTOMERS_IN_FLIGHT)
+        self.progress = _Progress(client, None)
+
+    def add(self, fragment: Desired) -> None:
+        touched = dict.fromkeys(fragment.customers)
+        for key, manifest in fragment.customers.items():
+            self.customers.setdefault(key, manifest)
+        for address, contract in fragment.contracts.items():
+            if address not in self.seen_contracts:  # the first definition wins, as in the loader
+                self.seen_contracts.add(address)
+                self.contracts.setdefault(contract.customer_ref, []).append(contract)
+                touched[contract.customer_ref] = None
+        for key in touched:
+            self.customers.setdefault(key, None)
+        if self.finder is None and (self.lookup != "auto" or len(self.customers) > self.threshold):
+            self.finder = customer_finder(self.client, [], "scan" if self.lookup == "auto" else self.lookup)
+            touched = self.customers  # everything known so far starts now
+        if self.finder is not None:
+            for key in touched:
+                manifests = self.contracts.get(key, [])
+                self._start(identity_of(key, self.customers[key], manifests), manifests)
+
+    async def finish(self, identities: list[CustomerIdentity],
+                     contracts: dict[str, list[ContractManifest]]) -> dict[str, LiveCustomer]:
+        if self.finder is None:
+            self.finder = customer_finder(self.client, identities, self.lookup, self.threshold)
+        self.progress.total(len(identities))
+        for identity in identities:
+            self._start(identity, contracts.get(identity.key, []))
+        if self.failed is not None:
+            raise self.failed
+        results = await asyncio.gather(*(self.started[identity.key][1] for identity in identities))
+        return {identity.key: customer for identity, customer in zip(identities, results) if customer}
+
+    def _start(self, identity: CustomerIdentity, manifests: list[ContractManifest]) -> None:
+        """Read this customer unless a read with the same identity and manifests is under way (or done)."""
+        spec = (identity, tuple(m.address for m in manifests))
+        previous = self.started.get(identity.key)
+        if previous is not None and previous[0] == spec or self.failed is not None:
+            return
+        if previous is not None:
+            previous[1].cancel()  # speculated on fewer manifests: read again
+        task = asyncio.ensure_future(_bounded(self.in_flight, _read_customer(
+            self.client, self.finder, identity, list(manifests), self.seats_from, self.progress,
+            self.keep_generated_grants)))
+        task.add_done_callback(self._failed)
+        self.started[identity.key] = (spec, task)
+
+    def _failed(self, task: asyncio.Task) -> None:
+        if not task.cancelled() and task.exception() is not None and self.failed is None:
+            self.failed = task.exception()
+
+    async def cancel(self, catalog: asyncio.Future) -> None:
+        """Stop whatever still runs (on an error, or reads superseded by a later fragment)."""
+        pending = [task for _, task in self.started.values() if not task.done()] + [catalog]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
 
 async def _bounded(semaphore: asyncio.Semaphore, read):
@@ -199,11 +299,17 @@ def _fill(contract: dict, section: str, items: list[dict]) -> None:
 class _Progress:
     """``read 120/1000 customers`` about every tenth of the way (at most every 100 customers), and at the end."""
 
-    def __init__(self, client, total: int) -> None:
-        self._client, self._total, self._done = client, total, 0
-        self._every = max(1, min(100, total // 10))
+    def __init__(self, client, total: int | None) -> None:
+        self._client, self._done = client, 0
+        self.total(total)
+
+    def total(self, total: int | None) -> None:
+        """Set the number of customers (``None`` while the manifests still load)."""
+        self._total = total
+        self._every = 100 if total is None else max(1, min(100, total // 10))
 
     def tick(self) -> None:
         self._done += 1
         if self._done % self._every == 0 or self._done == self._total:
-            self._client.report_progress(f"read {self._done}/{self._total} customers")
+            of = "" if self._total is None else f"/{self._total}"
+            self._client.report_progress(f"read {self._done}{of} customers")

@@ -33,6 +33,15 @@ class Desired:
     _by_customer: dict[str, list[ContractManifest]] | None = field(default=None, repr=False, compare=False)
     _indexed: int = field(default=-1, repr=False, compare=False)
 
+    def merge(self, fragment: Desired) -> None:
+        """Add ``fragment`` (manifests loaded later); the first definition of an address wins, as in loading."""
+        for key, customer in fragment.customers.items():
+            self.customers.setdefault(key, customer)
+        for address, contract in fragment.contracts.items():
+            self.contracts.setdefault(address, contract)
+        for address, source in fragment.sources.items():
+            self.sources.setdefault(address, source)
+
     def contracts_of(self, customer: str) -> list[ContractManifest]:
         return self.by_customer().get(customer, [])
 

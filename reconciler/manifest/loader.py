@@ -73,15 +73,38 @@ def load_documents(paths: Sequence[str | Path]) -> tuple[list[Document], list[Pr
     files, problems = manifest_files(paths)
     documents: list[Document] = []
     for file in files:
-        file_documents, file_problems = read_file(file)
-        problems += file_problems
-        for document in file_documents:
-            problems += check_document(document)
-            if document.manifest is not None:
-                document.release()
-            documents.append(document)
+        documents += _checked_documents(file, problems)
     problems += validate(documents)
     return [d for d in documents if d.manifest is not None], sorted(problems)
+
+
+def iter_batches(paths: Sequence[str | Path], batch_files: int) -> Iterator[tuple[str, Any]]:
+    """:func:`load_documents` in batches of files, for a caller that starts work before the last file is read:
+    ``("fragment", Desired)`` of each batch's valid documents, then ``("problems", every problem, sorted)`` once
+    the cross-file rules have run. The fragments merged in order (first definition wins) are :func:`load`'s
+    result, valid only if the problems are none."""
+    files, problems = manifest_files(paths)
+    documents: list[Document] = []
+    for start in range(0, len(files), batch_files):
+        batch: list[Document] = []
+        for file in files[start:start + batch_files]:
+            batch += _checked_documents(file, problems)
+        documents += batch
+        yield "fragment", to_desired([d for d in batch if d.manifest is not None])
+    problems += validate(documents)
+    yield "problems", sorted(problems)
+
+
+def _checked_documents(file: Path, problems: list[Problem]) -> list[Document]:
+    """The documents of one file, each checked against its model (``manifest`` set when valid); problems are
+    appended to ``problems``."""
+    documents, file_problems = read_file(file)
+    problems += file_problems
+    for document in documents:
+        problems += check_document(document)
+        if document.manifest is not None:
+            document.release()
+    return documents
 
 
 # --------------------------------------------------------------------------------------------------
