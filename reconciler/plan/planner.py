@@ -59,6 +59,13 @@ class _Run:
     warnings: list[Warning_] = field(default_factory=list)
     unmanaged: list[str] = field(default_factory=list)
     drift: list[Drift] = field(default_factory=list)
+    effective_at: dt.datetime = field(init=False)
+    """The plan's default effective time (:func:`default_effective_at`), and ``since``, its canonical text."""
+    since: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.effective_at = default_effective_at(self.now)
+        self.since = ts(self.effective_at)
 
 
 def plan(desired: Desired, live: Live, now: dt.datetime, options: PlanOptions | None = None) -> Plan:
@@ -87,7 +94,7 @@ def _plan_customer(run: _Run, key: str) -> None:
     manifest = run.desired.customers.get(key)
     live = run.live.customers.get(key)
     contracts = sorted(run.desired.contracts_of(key), key=lambda c: c.address)
-    wanted = [c for c in contracts if _selected(run, c.address)]
+    wanted = [c for c in contracts if _selected(run, c.address)] if run.options.targets else contracts
     if manifest and manifest.spec.id and live is None:
         run.errors.append(f"{manifest.address}: pinned customer id {manifest.spec.id} does not exist in Metronome "
                           "(or is archived); remove the id: pin to create a new customer")
@@ -129,12 +136,13 @@ def _find_contract(run: _Run, manifest: ContractManifest, key: str, live: LiveCu
 
 def _contract_ops(run: _Run, manifest: ContractManifest, key: str, customer_id: str,
                   live: LiveContract | None) -> list[OpSpec]:
+    address = manifest.address
     ctx = ContractContext(
-        address=manifest.address, manifest=manifest, resolver=run.resolver, now=run.now,
-        default_effective_at=default_effective_at(run.now), live=live,
+        address=address, manifest=manifest, resolver=run.resolver, now=run.now,
+        default_effective_at=run.effective_at, live=live,
         allow_destructive=manifest.spec.allow_destructive or bool(
-            {"all", manifest.address} & run.options.allow_destructive))
-    specs = edit_ops(ctx, ts(ctx.default_effective_at)) if live else [create_op(ctx, key, customer_id)]
+            {"all", address} & run.options.allow_destructive))
+    specs = edit_ops(ctx, run.since) if live else [create_op(ctx, key, customer_id)]
     run.errors.extend(ctx.errors)
     run.warnings.extend(Warning_(address=manifest.address, message=w) for w in ctx.warnings)
     if live and specs and recorded_sha(live.contract) == ctx.manifest_sha:
