@@ -13,11 +13,11 @@ def ideal_s(requests: int, latency_ms: float, concurrency: int) -> float:
 def _row(n: int, name: str, r: dict, latency_ms: float, concurrency: int) -> str:
     ideal = ideal_s(r["requests"], latency_ms, concurrency)
     cpu = f"{r['planner_cpu_s']:.2f}" if "planner_cpu_s" in r else "—"
-    load = f"{r['load_s']:.1f}" if "load_s" in r else "—"
-    io = f"{r['read_s']:.1f} ({r['read_s'] / ideal:.2f})" if "read_s" in r else "—"
+    client = f"{r['client_cpu_s']:.1f}" if "client_cpu_s" in r else "—"
+    io = f"{r['load_read_s']:.1f} ({r['load_read_s'] / ideal:.2f})" if "load_read_s" in r else "—"
     contracts = n if "planner_cpu_s" in r else min(n, 1000)
     return (f"| {n:,} | {name} | {r['operations']:,} | {r['requests']:,} | {r['requests'] / contracts:.2f} | "
-            f"{r['wall_s']:.1f} | {ideal:.1f} | **{r['wall_s'] / ideal:.2f}** | {load} | {io} | {cpu} | "
+            f"{r['wall_s']:.1f} | {ideal:.1f} | **{r['wall_s'] / ideal:.2f}** | {io} | {client} | {cpu} | "
             f"{r['peak_rss_mb']:.0f} | {r.get('emulator_cpu_s', 0):.1f} |")
 
 
@@ -27,7 +27,7 @@ def baseline_line(run: dict, latency_ms: float) -> str:
     extrapolated = per_customer * run["n"]
     return (f"| {run['n']:,} | {b['customers']:,} | {b['requests']:,} | {b['wall_s']:.1f} | "
             f"{per_customer * 1000:.1f} | {extrapolated:.0f} | {ours['wall_s']:.1f} | "
-            f"**{extrapolated / ours['wall_s']:.1f}×** | {extrapolated / ours['read_s']:.1f}× |")
+            f"**{extrapolated / ours['wall_s']:.1f}×** | {extrapolated / ours['load_read_s']:.1f}× |")
 
 
 def scaling_lines(results: dict) -> list[str]:
@@ -39,7 +39,7 @@ def scaling_lines(results: dict) -> list[str]:
              "| scenario | metric | " + " | ".join(f"N = {r['n']:,}" for r in runs) + " |",
              "|---|---|" + "---|" * len(runs)]
     for key, name in SCENARIOS[:2]:
-        for metric in ("requests", "wall_s", "load_s", "read_s", "planner_cpu_s"):
+        for metric in ("requests", "wall_s", "load_read_s", "client_cpu_s", "planner_cpu_s"):
             base = runs[0][key][metric] / runs[0]["n"]
             cells = " | ".join(f"{r[key][metric] / r['n'] / base:.2f}" for r in runs)
             lines.append(f"| {name} | {metric} | {cells} |")
@@ -50,14 +50,14 @@ def markdown(results: dict) -> str:
     lat, conc = results["latency_ms"], results["concurrency"]
     lines = [f"L = {lat:g} ms per request, client concurrency C = {conc}, {results['cpus']} CPUs, "
              f"Python {results['python']}, run {results['date'][:16]}Z, whole run {results['total_s']:.0f} s.", "",
-             "| N | scenario | ops | requests | req/contract | wall s | ideal s | wall/ideal | load s | "
-             "read s (/ideal) | planner CPU s | peak RSS MB | emulator CPU s |",
+             "| N | scenario | ops | requests | req/contract | wall s | ideal s | wall/ideal | "
+             "load+read s (/ideal) | client CPU s | planner CPU s | peak RSS MB | emulator CPU s |",
              "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for run in results["sizes"]:
         for key, name in SCENARIOS:
             lines.append(_row(run["n"], name, run[key], lat, conc))
     lines += ["", "Baseline: `metronome-sdk` (sync), one request at a time, on the first customers, extrapolated "
-              "per customer to N; compared with the unchanged plan (whole, and its read phase).", "",
+              "per customer to N; compared with the unchanged plan (whole, and its load+read phase).", "",
               "| N | baseline customers | requests | wall s | ms/customer | extrapolated to N, s | our plan s | "
               "speed-up | speed-up (read phase) |",
               "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
