@@ -126,6 +126,25 @@ def project(live: Any, desired: Any, always: frozenset[str] = frozenset()) -> An
     return out
 
 
+def covers(live: Any, desired: Any, always: frozenset[str] = frozenset()) -> bool:
+    """``project(live, desired, always) == desired``, without building the projection: on an estate that matches
+    its manifests, this is the answer of almost every comparison."""
+    if not (isinstance(desired, dict) and isinstance(live, dict)):
+        return live is desired or live == desired
+    if always and any(k in live and k not in desired for k in always):
+        return False
+    for key, wanted in desired.items():
+        if key not in live:
+            return False
+        item = live[key]
+        if isinstance(wanted, dict) and isinstance(item, dict):
+            if not covers(item, wanted, always):
+                return False
+        elif not (item is wanted or item == wanted):
+            return False
+    return True
+
+
 def ref_id(value: Any) -> Any:
     """Read shapes return ``{id, name}`` objects where writes take ids."""
     return value.get("id") if isinstance(value, dict) else value

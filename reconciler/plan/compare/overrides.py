@@ -8,7 +8,7 @@ removed. Removals and additions that target the same products travel in one edit
 from __future__ import annotations
 
 from reconciler.manifest.models import Override
-from reconciler.plan.canon import clean, project, ref_id, ts
+from reconciler.plan.canon import clean, covers, ref_id, ts
 from reconciler.plan.compare.base import Comparator, ContractContext, EditPart, change, per_object
 from reconciler.plan.model import Risk
 
@@ -71,8 +71,11 @@ def live_canon(raw: dict) -> dict:
     })
 
 
+ENDING = frozenset({"ending_before"})
+
+
 def _same(desired: dict, live: dict) -> bool:
-    return project(live, desired, always=frozenset({"ending_before"})) == desired
+    return covers(live, desired, always=ENDING)
 
 
 def _targets(canon: dict) -> tuple:

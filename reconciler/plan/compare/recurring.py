@@ -9,7 +9,7 @@ new in the same request (the seed's tip: ``add_recurring_credits`` on a live sub
 from __future__ import annotations
 
 from reconciler.manifest.models import RecurringCommit, RecurringItem
-from reconciler.plan.canon import clean, effective_end, project, ref_id, ts, upper, with_end
+from reconciler.plan.canon import clean, covers, effective_end, project, ref_id, ts, upper, with_end
 from reconciler.plan.compare.base import (Comparator, ContractContext, EditPart, change, diff_changes, differing,
                                           per_object)
 from reconciler.plan.identity import changed_identity, match_items
@@ -144,6 +144,8 @@ class _RecurringComparator(Comparator):
         # Ending a contract truncates its recurring items, so both sides are compared by when they really stop.
         canon = with_end(canon, effective_end(canon.get("ending_before"), ts(ctx.spec.ending_before)))
         live = with_end(live, effective_end(live.get("ending_before"), ts(ctx.contract.get("ending_before"))))
+        if covers(live, canon, always=ENDING):
+            return None  # nothing differs: the common case
         seen = project(live, canon, always=ENDING)
         for name in differing(seen, canon):
             if name not in MUTABLE:

@@ -8,7 +8,7 @@ so a re-applied plan is harmless; seats go out as ``seat_updates`` deltas comput
 from __future__ import annotations
 
 from reconciler.manifest.models import Subscription
-from reconciler.plan.canon import clean, effective_end, project, ref_id, ts, whole, with_end
+from reconciler.plan.canon import clean, covers, effective_end, project, ref_id, ts, whole, with_end
 from reconciler.plan.compare.base import (Comparator, ContractContext, EditPart, SideRequest, change, diff_changes,
                                           differing, per_object)
 from reconciler.plan.identity import changed_identity, match_items
@@ -144,10 +144,12 @@ class SubscriptionComparator(Comparator):
         # Ending a contract ends its subscriptions too: compare when each really stops.
         canon = with_end(canon, effective_end(canon.get("ending_before"), ts(ctx.spec.ending_before)))
         live = with_end(live, effective_end(live.get("ending_before"), ts(ctx.contract.get("ending_before"))))
-        seen = project(live, canon, always=ENDING if sub.ending_before else frozenset())
-        for name in differing(seen, canon):
-            if name not in MUTABLE:
-                ctx.immutable("subscriptions", sub.key, name, seen.get(name), canon.get(name), WAY_OUT)
+        always = ENDING if sub.ending_before else frozenset()
+        if not covers(live, canon, always):  # else nothing differs, the common case
+            seen = project(live, canon, always)
+            for name in differing(seen, canon):
+                if name not in MUTABLE:
+                    ctx.immutable("subscriptions", sub.key, name, seen.get(name), canon.get(name), WAY_OUT)
         self._custom_fields(sub, raw, ctx)
         entry: dict = {"subscription_id": raw["id"]}
         changes: list = []
