@@ -8,10 +8,10 @@ number of operations.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 
 from bench import estate, seed
+from reconciler.runner import run
 
 
 def prepare(n: int, change: str, count: int, endpoint_url: str, out: str) -> int:
@@ -30,7 +30,7 @@ def prepare(n: int, change: str, count: int, endpoint_url: str, out: str) -> int
         async with open_client(endpoint, concurrency=16) as client:
             return await read_live(client, desired, seats_from=default_effective_at(now), keep_generated_grants=False)
 
-    the_plan = plan(desired, asyncio.run(read()), now, PlanOptions(target=endpoint.display))
+    the_plan = plan(desired, run(read()), now, PlanOptions(target=endpoint.display))
     save_plan(the_plan, out)
     return len(the_plan.operations)
 

@@ -11,12 +11,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 import json
 import resource
 import sys
 import time
+
+from reconciler.runner import run
 
 UTC = dt.timezone.utc
 
@@ -41,7 +42,7 @@ def run_plan(args) -> dict:
 
     now = dt.datetime.now(UTC)
     started = time.perf_counter()
-    resolved, desired, live = asyncio.run(load_and_read([args.manifests], endpoint=args.endpoint, now=now,
+    resolved, desired, live = run(load_and_read([args.manifests], endpoint=args.endpoint, now=now,
                                                         shard=args.shard, concurrency=args.concurrency))
     read_done = time.perf_counter()
     cpu = time.process_time()  # this process's CPU so far: the read (and unpickling the loader's fragments)
@@ -63,7 +64,7 @@ def run_apply(args) -> dict:
 
     the_plan = load_plan(args.plan)
     started = time.perf_counter()
-    report = asyncio.run(apply_plan(the_plan, endpoint=args.endpoint, journal_path=args.journal,
+    report = run(apply_plan(the_plan, endpoint=args.endpoint, journal_path=args.journal,
                                     concurrency=args.concurrency))
     wall = time.perf_counter() - started
     if not report.ok:

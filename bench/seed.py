@@ -8,7 +8,6 @@ scenarios always load the YAML files.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import os
 from pathlib import Path
@@ -17,6 +16,7 @@ from bench import estate
 from reconciler.manifest.desired import Desired
 from reconciler.manifest.loader import check_document, to_desired
 from reconciler.manifest.problems import Document
+from reconciler.runner import run
 
 UTC = dt.timezone.utc
 
@@ -91,7 +91,7 @@ def seed(db: Path, n: int, workdir: Path) -> None:
     emulator.bench_db = db
     try:
         now = dt.datetime.now(UTC)
-        the_plan = asyncio.run(plan_in_process(emulator, desired_of(n), now))
-        asyncio.run(apply_in_process(emulator, the_plan, workdir / "seed-journal.jsonl"))
+        the_plan = run(plan_in_process(emulator, desired_of(n), now))
+        run(apply_in_process(emulator, the_plan, workdir / "seed-journal.jsonl"))
     finally:
         emulator.close()

@@ -5,7 +5,6 @@ Exit codes: 0 when every operation is done; 1 on any refusal or failure (with th
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import os
 import sys
@@ -14,6 +13,7 @@ from pathlib import Path
 import click
 
 from reconciler.errors import ApplyError, ConfigError
+from reconciler.runner import run
 
 SYMBOLS = {"done": "✓", "already-done": "=", "failed": "✗", "not-attempted": "·"}
 
@@ -38,7 +38,7 @@ def _plan_interactively(paths, endpoint, now, allow_destructive, auto_approve, s
     from reconciler.pipeline import make_plan
     from reconciler.render import render
 
-    plan = asyncio.run(make_plan(list(paths) or ["manifests"], endpoint=endpoint, now=now,
+    plan = run(make_plan(list(paths) or ["manifests"], endpoint=endpoint, now=now,
                                  allow_destructive=allow_destructive, shard=shard,
                                  progress=lambda m: click.echo(m, err=True)))
     click.echo(render(plan, "text", color=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
@@ -76,7 +76,7 @@ def apply(plan_file, endpoint, paths, auto_approve, journal, now, allow_destruct
         plan = _plan_interactively(paths, endpoint, now, allow_destructive, auto_approve, shard)
         if plan is None:
             return
-    report = asyncio.run(apply_plan(plan, endpoint=endpoint, journal_path=journal, on_outcome=_print_outcome,
+    report = run(apply_plan(plan, endpoint=endpoint, journal_path=journal, on_outcome=_print_outcome,
                                     progress=lambda m: click.echo(m, err=True)))
     _print_report(report)
     if not report.ok:

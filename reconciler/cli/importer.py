@@ -8,13 +8,13 @@ error is in the command line or the read.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from pathlib import Path
 
 import click
 
 from reconciler.errors import ConfigError
+from reconciler.runner import run
 
 UTC = dt.timezone.utc
 
@@ -31,7 +31,7 @@ def import_(endpoint: str | None, out: Path, customers: tuple[str, ...], everyth
     """Write commented manifests for live customers and their contracts, so that plan reports no changes."""
     if bool(customers) == everything:
         raise ConfigError("give --customer (one or more) or --all", hint="e.g. reconciler import --out manifests/ --all")
-    files = asyncio.run(_import(endpoint, list(customers), everything))
+    files = run(_import(endpoint, list(customers), everything))
     _report(files, out)
 
 

@@ -16,7 +16,6 @@ Every error exits 1, including a bad command line for ``plan`` and ``drift`` (cl
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import sys
 from pathlib import Path
@@ -27,6 +26,7 @@ from reconciler.errors import ConfigError
 from reconciler.plan.model import Plan
 from reconciler.render import FORMATS, render
 from reconciler.render.text import use_color
+from reconciler.runner import run
 
 DEFAULT_PATHS = ("manifests/",)
 EXIT_CHANGES = 2
@@ -138,7 +138,7 @@ def _make_plan(paths: tuple[str, ...], *, endpoint: str | None, now: dt.datetime
                concurrency: int | None = None) -> Plan:
     from reconciler.pipeline import make_plan  # the HTTP stack loads only for commands that read Metronome
 
-    return asyncio.run(make_plan(
+    return run(make_plan(
         list(paths or DEFAULT_PATHS), endpoint=endpoint, now=now, targets=list(targets) or None,
         allow_destructive=list(allow_destructive) or None, progress=_progress, shard=shard,
         concurrency=concurrency,
