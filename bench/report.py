@@ -14,11 +14,14 @@ def _row(n: int, name: str, r: dict, latency_ms: float, concurrency: int) -> str
     ideal = ideal_s(r["requests"], latency_ms, concurrency)
     cpu = f"{r['planner_cpu_s']:.2f}" if "planner_cpu_s" in r else "—"
     client = f"{r['client_cpu_s']:.1f}" if "client_cpu_s" in r else "—"
+    if r.get("loader_cpu_s"):
+        client += f" (+{r['loader_cpu_s']:.1f})"
+    rss = f"{r['peak_rss_mb']:.0f}" + (f" + {r['loader_peak_rss_mb']:.0f}" if r.get("loader_peak_rss_mb") else "")
     io = f"{r['load_read_s']:.1f} ({r['load_read_s'] / ideal:.2f})" if "load_read_s" in r else "—"
     contracts = n if "planner_cpu_s" in r else min(n, 1000)
     return (f"| {n:,} | {name} | {r['operations']:,} | {r['requests']:,} | {r['requests'] / contracts:.2f} | "
             f"{r['wall_s']:.1f} | {ideal:.1f} | **{r['wall_s'] / ideal:.2f}** | {io} | {client} | {cpu} | "
-            f"{r['peak_rss_mb']:.0f} | {r.get('emulator_cpu_s', 0):.1f} |")
+            f"{rss} | {r.get('emulator_cpu_s', 0):.1f} |")
 
 
 def baseline_line(run: dict, latency_ms: float) -> str:
@@ -51,7 +54,8 @@ def markdown(results: dict) -> str:
     lines = [f"L = {lat:g} ms per request, client concurrency C = {conc}, {results['cpus']} CPUs, "
              f"Python {results['python']}, run {results['date'][:16]}Z, whole run {results['total_s']:.0f} s.", "",
              "| N | scenario | ops | requests | req/contract | wall s | ideal s | wall/ideal | "
-             "load+read s (/ideal) | client CPU s | planner CPU s | peak RSS MB | emulator CPU s |",
+             "load+read s (/ideal) | client CPU s (+loader) | planner CPU s | peak RSS MB (+loader) | "
+             "emulator CPU s |",
              "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for run in results["sizes"]:
         for key, name in SCENARIOS:

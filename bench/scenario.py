@@ -42,8 +42,10 @@ def run_plan(args) -> dict:
 
     now = dt.datetime.now(UTC)
     started = time.perf_counter()
+    loader: dict = {}
     resolved, desired, live = run(load_and_read([args.manifests], endpoint=args.endpoint, now=now,
-                                                        shard=args.shard, concurrency=args.concurrency))
+                                                 shard=args.shard, concurrency=args.concurrency,
+                                                 loader_usage=loader))
     read_done = time.perf_counter()
     cpu = time.process_time()  # this process's CPU so far: the read (and unpickling the loader's fragments)
     the_plan = plan(desired, live, now, PlanOptions(target=resolved.display))
@@ -55,7 +57,9 @@ def run_plan(args) -> dict:
         save_plan(the_plan, args.out)
     return {"wall_s": finished - started, "load_read_s": read_done - started,
             "planner_wall_s": finished - read_done, "planner_cpu_s": planner_cpu,
-            "operations": len(the_plan.operations), "peak_rss_mb": _peak_rss_mb(), "client_cpu_s": cpu}
+            "operations": len(the_plan.operations), "peak_rss_mb": _peak_rss_mb(), "client_cpu_s": cpu,
+            "loader_cpu_s": loader.get("cpu_s"), "loader_wall_s": loader.get("wall_s"),
+            "loader_peak_rss_mb": loader.get("peak_rss_mb")}
 
 
 def run_apply(args) -> dict:

@@ -67,13 +67,15 @@ async def read(desired: Desired, *, endpoint: str | None, now: dt.datetime,
 
 async def load_and_read(paths: Sequence[str], *, endpoint: str | None, now: dt.datetime, shard: str | None = None,
                         progress: Callable[[str], None] | None = None, transport=None,
-                        concurrency: int | None = None, overlap_files: int = OVERLAP_FILES):
+                        concurrency: int | None = None, overlap_files: int = OVERLAP_FILES,
+                        loader_usage: dict | None = None):
     """Load the manifests and read live state; returns (endpoint, desired, live).
 
     With more than ``overlap_files`` manifest files, a child process loads them while this one reads the
     customers already loaded (:class:`~reconciler.manifest.background.BackgroundLoad`): the load, about a
     millisecond of CPU per file, then costs the plan almost no wall time. Smaller trees load first, in process.
-    Either way invalid manifests are reported before any endpoint or token problem."""
+    Either way invalid manifests are reported before any endpoint or token problem. ``loader_usage``, when
+    given, receives the child's ``cpu_s``, ``peak_rss_mb`` and ``wall_s`` (the benchmark reports them)."""
     shard_k_n = parse_shard(shard)
     files, _ = manifest_files(list(paths))
     if len(files) <= overlap_files:
@@ -85,7 +87,8 @@ async def load_and_read(paths: Sequence[str], *, endpoint: str | None, now: dt.d
     from reconciler.manifest.background import BackgroundLoad
     from reconciler.metronome import open_client, resolve_endpoint
 
-    async with aclosing(BackgroundLoad(list(paths)).fragments()) as loading:
+    loader = BackgroundLoad(list(paths))
+    async with aclosing(loader.fragments()) as loading:
         fragments = (select_shard(fragment, shard_k_n) async for fragment in loading)
         try:
             resolved = resolve_endpoint(endpoint)
@@ -98,6 +101,9 @@ async def load_and_read(paths: Sequence[str], *, endpoint: str | None, now: dt.d
         async with client:
             desired, live = await read_live_as_loaded(client, fragments, seats_from=default_effective_at(now),
                                                       keep_generated_grants=False)
+    if loader_usage is not None:
+        loader_usage.update(cpu_s=loader.child_cpu_s, peak_rss_mb=loader.child_peak_rss_mb,
+                            wall_s=loader.child_wall_s)
     return resolved, desired, live
 
 

@@ -44,8 +44,8 @@ class BackgroundLoad:
         self.paths = [os.fspath(p) for p in paths]
         self.batch_files = batch_files
         self.desired = Desired()
-        #: CPU seconds the child spent loading (reported by the child).
-        self.child_cpu_s = 0.0
+        #: what the child reported when it finished: CPU seconds, peak RSS in MB, wall seconds from its start.
+        self.child_cpu_s = self.child_peak_rss_mb = self.child_wall_s = 0.0
 
     async def fragments(self) -> AsyncIterator[Desired]:
         # A fresh interpreter running this module (not multiprocessing: nothing of the parent's __main__ is
@@ -59,8 +59,8 @@ class BackgroundLoad:
                 if kind == "fragment":
                     self.desired.merge(payload)
                     yield payload
-                elif kind == "cpu":
-                    self.child_cpu_s = payload
+                elif kind == "usage":
+                    self.child_cpu_s, self.child_peak_rss_mb, self.child_wall_s = payload
                 elif kind == "problems":
                     if payload:
                         raise ManifestError(payload)
@@ -101,13 +101,22 @@ def _send(out, message: tuple[str, object]) -> None:
     out.flush()
 
 
+def _peak_rss_mb() -> float:
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return 0.0
+
+
 def main(argv: list[str]) -> None:
+    started = time.perf_counter()
     batch_files, paths = int(argv[0]), argv[2:]
     out = sys.stdout.buffer
     try:
         for kind, payload in iter_batches(paths, batch_files):
             if kind == "problems":  # the last message: the parent stops reading after it
-                _send(out, ("cpu", time.process_time()))
+                _send(out, ("usage", (time.process_time(), _peak_rss_mb(), time.perf_counter() - started)))
             _send(out, (kind, payload))
     except Exception:  # noqa: BLE001 - the parent raises it, with this traceback
         _send(out, ("error", traceback.format_exc()))
