@@ -75,6 +75,12 @@ def _clean_dict(value: dict) -> dict:
         kind = type(item)
         if kind is str or kind is int or kind is bool:
             out[key] = item
+        elif kind is dict:
+            item = _clean_dict(item)
+            if item:
+                out[key] = item
+        elif kind is float:
+            out[key] = whole(item)
         elif item is not None:
             item = clean(item)
             if item or type(item) not in _CONTAINERS:
@@ -161,5 +167,9 @@ def effective_end(end: str | None, contract_end: str | None) -> str | None:
 
 
 def with_end(canon: dict, end: str | None) -> dict:
+    """``canon`` ending at ``end`` (``ending_before`` last); ``canon`` itself when it has no end and gets none.
+    Canonical values are read, never changed in place."""
+    if not end and "ending_before" not in canon:
+        return canon
     out = {k: v for k, v in canon.items() if k != "ending_before"}
     return out | ({"ending_before": end} if end else {})
