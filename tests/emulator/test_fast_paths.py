@@ -1,9 +1,10 @@
-"""The emulator's fast paths (orjson rendering, INDIVIDUAL grants stamped per seat, ...) answer exactly what
-the plain ones would."""
+"""The emulator's fast paths (orjson rendering, INDIVIDUAL grants stamped per seat, the request log's
+formatter) answer exactly what the plain ones would."""
 
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from datetime import datetime
 from functools import partial
@@ -14,6 +15,7 @@ from starlette import responses
 from reconciler.emulator.http import JSONResponse
 from reconciler.emulator.recurring import GRANT_NAMESPACE, _grant, _period_starts, generate_grants, grant_uuid
 from reconciler.emulator.schedules import seats_at
+from reconciler.emulator.server import RequestLogFormatter
 from reconciler.emulator.views import ViewContext, grant_view
 from tests.emulator.conftest import CUSTOMER_TWO, create, edit, example, get
 
@@ -72,3 +74,12 @@ async def test_individual_grants_stamped_per_seat_equal_the_grants_built_one_by_
         _grant(contract, recurring, "commit", index, start, end, price, seat=("seat_id", seat))
         for index, start, end in _period_starts(contract, recurring, ctx.now)
         for seat in seats_at(subscription, start)]
+
+
+def test_the_request_log_formatter_writes_what_the_standard_one_does():
+    fast, plain = RequestLogFormatter(), logging.Formatter("%(asctime)s %(message)s")
+    for created in (1_700_000_000.0, 1_700_000_000.25, 1_700_000_000.999, 1_700_000_001.5, 1_700_000_061.0):
+        record = logging.LogRecord("reconciler.emulator", logging.INFO, __file__, 1, "%s %s %s %.1fms",
+                                   ("POST", "/v2/contracts/list", 200, 1.25), None)
+        record.created, record.msecs = created, int((created - int(created)) * 1000)
+        assert fast.format(record) == plain.format(record)
