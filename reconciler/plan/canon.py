@@ -70,6 +70,8 @@ _AS_IS = frozenset({str, int, bool, type(None)})
 
 
 def _clean_dict(value: dict) -> dict:
+    # The planner's hottest loop (every canonical item of every contract): the common types are handled inline,
+    # in the order they occur, rather than by a call to clean() per value; tests pin it to the plain definition.
     out = {}
     for key, item in value.items():
         kind = type(item)
@@ -81,6 +83,12 @@ def _clean_dict(value: dict) -> dict:
                 out[key] = item
         elif kind is float:
             out[key] = whole(item)
+        elif kind is dt.datetime:
+            out[key] = _ts(item)
+        elif kind is list:
+            item = [v if type(v) in _AS_IS else clean(v) for v in item]
+            if item:
+                out[key] = item
         elif item is not None:
             item = clean(item)
             if item or type(item) not in _CONTAINERS:
