@@ -91,6 +91,22 @@ def mixed_script(text: str) -> str | None:
     return f"mixes Latin letters with {code_point(foreign)} at position {text.index(foreign) + 1}"
 
 
+def mixed_scripts(texts: list[str]) -> Iterator[tuple[int, str]]:
+    """(index, description) of every text in ``texts`` that :func:`mixed_script` finds mixing scripts."""
+    if "".join(texts).isascii():  # the common case, in one C-speed scan
+        return
+    for index, text in enumerate(texts):
+        if (why := mixed_script(text)) is not None:
+            yield index, why
+
+
 def seat_identity(seat_id: str) -> str:
     """What makes two seat ids the same seat: equal after NFKC normalization and case folding."""
     return unicodedata.normalize("NFKC", seat_id).casefold()
+
+
+def seat_identities(seat_ids: list[str]) -> list[str]:
+    """:func:`seat_identity` of each seat id (ASCII is left as it is by NFKC, and folds to lower case)."""
+    if "".join(seat_ids).isascii():
+        return [seat_id.lower() for seat_id in seat_ids]
+    return [seat_identity(seat_id) for seat_id in seat_ids]

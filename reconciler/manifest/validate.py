@@ -28,7 +28,7 @@ from typing import Any
 
 from reconciler.manifest.models import ContractManifest, ContractSpec, CustomerManifest, Subscription
 from reconciler.manifest.problems import Document, Loc, Problem
-from reconciler.manifest.unicode import mixed_script, seat_identity
+from reconciler.manifest.unicode import mixed_script, mixed_scripts, seat_identities
 
 SPEC: Loc = ("spec",)
 RECURRING = ("recurring_credits", "recurring_commits")
@@ -185,7 +185,7 @@ def duplicate_seat_ids(document: Document, spec: ContractSpec) -> Iterator[Probl
     """Seat ids are compared by :func:`seat_identity`: ``Bob@acme.com`` and ``bob@acme.com`` are one person."""
     for loc, subscription in _items(spec, ("subscriptions",)):
         seats = subscription.seat_config.seat_ids if subscription.seat_config else []
-        identities = list(map(seat_identity, seats))
+        identities = seat_identities(seats)
         if len(set(identities)) == len(identities):
             continue
         first: dict[str, tuple[str, int]] = {}
@@ -208,9 +208,8 @@ def duplicate_seat_ids(document: Document, spec: ContractSpec) -> Iterator[Probl
 def lookalike_letters(document: Document, spec: ContractSpec) -> Iterator[Problem]:
     for loc, subscription in _items(spec, ("subscriptions",)):
         seats = subscription.seat_config.seat_ids if subscription.seat_config else []
-        for i, seat in enumerate(seats):
-            if (why := mixed_script(seat)) is not None:
-                yield document.problem(loc + ("seat_config", "seat_ids", i), f"seat {seat!r} {why}", _LOOKALIKE)
+        for i, why in mixed_scripts(seats):
+            yield document.problem(loc + ("seat_config", "seat_ids", i), f"seat {seats[i]!r} {why}", _LOOKALIKE)
 
 
 def subscription_links(document: Document, spec: ContractSpec) -> Iterator[Problem]:

@@ -67,7 +67,7 @@ class _Composer(CParser or object):
 
     def resolve(self, kind: type, value: str | None, implicit: Any) -> str:
         if kind is ScalarNode:
-            if implicit[0]:
+            if implicit[0] and (_WILDCARD or value[:1] in _RESOLVERS):  # most plain scalars start with a letter
                 for tag, pattern in _RESOLVERS.get(value[:1], _WILDCARD):
                     if pattern.match(value):
                         return tag
