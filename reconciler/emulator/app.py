@@ -17,7 +17,7 @@ import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Match, Route, Router
 
 from reconciler.emulator import routes_catalog as catalog
 from reconciler.emulator import routes_contracts as contracts
@@ -86,9 +86,40 @@ def build_app(emulator: Any) -> Any:
     routes = [Route(path, handler, methods=[method]) for method, path, handler, _ in API_ROUTES]
     routes += ADMIN_ROUTES
     routes.append(Route("/{path:path}", not_implemented, methods=ALL_METHODS))
-    app = Starlette(routes=routes, exception_handlers={ApiError: api_error})
+    app = Starlette(exception_handlers={ApiError: api_error})
+    app.router = IndexedRouter(routes)
     app.state.emulator = emulator
     return ControlLayer(app, emulator)
+
+
+class IndexedRouter(Router):
+    """Starlette's router, with a request for a path without parameters (all API paths but three) dispatched by
+    a dict lookup: to the route Starlette's scan in order would pick, without trying ~20 path patterns first."""
+
+    def __init__(self, routes: list[BaseRoute]) -> None:
+        super().__init__(routes=routes)
+        self.static: dict[tuple[str, str], Route] = {}
+        for route in routes:
+            if isinstance(route, Route) and not route.param_convertors:
+                for method in route.methods or ():
+                    if self._first_full_match(method, route.path) is route:
+                        self.static.setdefault((method, route.path), route)
+
+    def _first_full_match(self, method: str, path: str) -> BaseRoute | None:
+        scope = {"type": "http", "method": method, "path": path, "root_path": ""}
+        return next((route for route in self.routes if route.matches(scope)[0] is Match.FULL), None)
+
+    async def app(self, scope: dict, receive: Any, send: Any) -> None:
+        route = None
+        if scope["type"] == "http" and not scope.get("root_path"):
+            route = self.static.get((scope["method"], scope["path"]))
+        if route is None:
+            await super().app(scope, receive, send)
+            return
+        scope.setdefault("router", self)
+        scope["route"] = route
+        scope.update(route.matches(scope)[1])
+        await route.handle(scope, receive, send)
 
 
 class ControlLayer:
@@ -100,8 +131,13 @@ class ControlLayer:
         self.state = app.state
         self._templates = [(Route(path, handler, methods=[method]), method, path, write)
                            for method, path, handler, write in API_ROUTES]
+        self._static = {(method, path): self._scan(method, path)
+                        for _, method, path, _ in self._templates if "{" not in path}
 
     def route_of(self, method: str, path: str) -> tuple[str, bool]:
+        return self._static.get((method, path)) or self._scan(method, path)
+
+    def _scan(self, method: str, path: str) -> tuple[str, bool]:
         for route, route_method, template, write in self._templates:
             if route_method == method and route.path_regex.match(path):
                 return f"{method} {template}", write

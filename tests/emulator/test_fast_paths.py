@@ -1,5 +1,5 @@
 """The emulator's fast paths (orjson rendering, INDIVIDUAL grants stamped per seat, the request log's
-formatter) answer exactly what the plain ones would."""
+formatter, the indexed router) answer exactly what the plain ones would."""
 
 from __future__ import annotations
 
@@ -9,9 +9,14 @@ import uuid
 from datetime import datetime
 from functools import partial
 
+import httpx
 import pytest
 from starlette import responses
+from starlette.applications import Starlette
 
+from reconciler.emulator.admin import ADMIN_ROUTES
+from reconciler.emulator.app import ALL_METHODS, API_ROUTES, api_error
+from reconciler.emulator.errors import ApiError
 from reconciler.emulator.http import JSONResponse
 from reconciler.emulator.recurring import GRANT_NAMESPACE, _grant, _period_starts, generate_grants, grant_uuid
 from reconciler.emulator.schedules import seats_at
@@ -83,3 +88,20 @@ def test_the_request_log_formatter_writes_what_the_standard_one_does():
                                    ("POST", "/v2/contracts/list", 200, 1.25), None)
         record.created, record.msecs = created, int((created - int(created)) * 1000)
         assert fast.format(record) == plain.format(record)
+
+
+async def test_the_indexed_router_dispatches_like_starlettes_scan(emu):
+    indexed = emu.app.app
+    plain = Starlette(routes=indexed.router.routes, exception_handlers={ApiError: api_error})
+    plain.state.emulator = emu
+    paths = {path.replace("{customer_id}", CUSTOMER_TWO) for _, path, _, _ in API_ROUTES}
+    paths |= {route.path for route in ADMIN_ROUTES} | {"/", "/v1/customers/", "/v9/nothing", "/_emulator/nothing"}
+    assert len(indexed.router.static) > 30
+    for app in (indexed, plain):
+        app.state.answers = []
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://x") as http:
+            for method in sorted(ALL_METHODS):
+                for path in sorted(paths - {"/_emulator/reset-stats"}):
+                    response = await http.request(method, path, content=b"{}" if method != "GET" else None)
+                    app.state.answers.append((method, path, response.status_code, response.content))
+    assert indexed.state.answers == plain.state.answers
