@@ -170,8 +170,9 @@ def upper(value: Any) -> Any:
 
 def effective_end(end: str | None, contract_end: str | None) -> str | None:
     """When an item really stops: its own end, or the contract's when that comes first."""
-    ends = [e for e in (end, contract_end) if e]
-    return min(ends) if ends else None
+    if end and contract_end:
+        return min(end, contract_end)
+    return end or contract_end or None
 
 
 def with_end(canon: dict, end: str | None) -> dict:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.plan.canon import clean, covers, project, ts, whole
+from reconciler.plan.canon import clean, covers, effective_end, project, ts, whole
 
 KEYS = st.sampled_from(["a", "b", "ending_before", "starting_at", "quantity", "id", "name"])
 LEAVES = st.one_of(
@@ -106,3 +107,10 @@ def test_covers_compares_nan_as_dict_equality_does():
 def test_project_keeps_always_keys_in_sorted_order_after_the_desired_ones():
     live = {"id": 1, "b": 2, "a": 3, "ending_before": "x"}
     assert list(project(live, {"b": 0}, frozenset({"id", "ending_before", "a"}))) == ["b", "a", "ending_before", "id"]
+
+
+@pytest.mark.parametrize("end", [None, "", "2025-01-01T00:00:00Z", "2026-01-01T00:00:00Z"])
+@pytest.mark.parametrize("contract_end", [None, "", "2025-01-01T00:00:00Z", "2026-01-01T00:00:00Z"])
+def test_effective_end_is_the_earliest_end_given(end, contract_end):
+    ends = [e for e in (end, contract_end) if e]
+    assert effective_end(end, contract_end) == (min(ends) if ends else None)
