@@ -58,7 +58,7 @@ def match_items(desired: dict[str, Any], live: list[dict], *, pins: dict[str, st
     """
     result = Match()
     taken: set[str] = set()
-    by_id = {item.get("id"): item for item in live}
+    by_id = {item.get("id"): item for item in live} if any(pins.values()) else {}
     for key, pin in pins.items():
         if pin is None:
             continue
@@ -72,7 +72,8 @@ def match_items(desired: dict[str, Any], live: list[dict], *, pins: dict[str, st
             continue
         wanted = identity(item)
         candidates = [c for c in live if c.get("id") not in taken and live_identity(c) == wanted]
-        candidates = _narrow(item, candidates, tie_breakers)
+        if len(candidates) > 1:
+            candidates = _narrow(item, candidates, tie_breakers)
         if len(candidates) == 1:
             result.pairs[key] = candidates[0]
             taken.add(candidates[0].get("id"))
