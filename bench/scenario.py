@@ -17,7 +17,7 @@ import resource
 import sys
 import time
 
-from reconciler.runner import run
+from reconciler.runner import paused_gc, run
 
 UTC = dt.timezone.utc
 
@@ -48,7 +48,8 @@ def run_plan(args) -> dict:
                                                  loader_usage=loader))
     read_done = time.perf_counter()
     cpu = time.process_time()  # this process's CPU so far: the read (and unpickling the loader's fragments)
-    the_plan = plan(desired, live, now, PlanOptions(target=resolved.display))
+    with paused_gc():  # as make_plan does
+        the_plan = plan(desired, live, now, PlanOptions(target=resolved.display))
     planner_cpu = time.process_time() - cpu
     finished = time.perf_counter()
     if args.out:

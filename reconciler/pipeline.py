@@ -15,6 +15,7 @@ from reconciler.manifest.desired import Desired
 from reconciler.manifest.loader import load, manifest_files
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import PlanOptions, default_effective_at, plan
+from reconciler.runner import paused_gc
 
 UTC = dt.timezone.utc
 #: above this many manifest files, a child process loads them while the customers already loaded are read.
@@ -76,6 +77,15 @@ async def load_and_read(paths: Sequence[str], *, endpoint: str | None, now: dt.d
     millisecond of CPU per file, then costs the plan almost no wall time. Smaller trees load first, in process.
     Either way invalid manifests are reported before any endpoint or token problem. ``loader_usage``, when
     given, receives the child's ``cpu_s``, ``peak_rss_mb`` and ``wall_s`` (the benchmark reports them)."""
+    with paused_gc():
+        return await _load_and_read(paths, endpoint=endpoint, now=now, shard=shard, progress=progress,
+                                    transport=transport, concurrency=concurrency, overlap_files=overlap_files,
+                                    loader_usage=loader_usage)
+
+
+async def _load_and_read(paths: Sequence[str], *, endpoint: str | None, now: dt.datetime, shard: str | None,
+                         progress: Callable[[str], None] | None, transport, concurrency: int | None,
+                         overlap_files: int, loader_usage: dict | None):
     shard_k_n = parse_shard(shard)
     files, _ = manifest_files(list(paths))
     if len(files) <= overlap_files:
@@ -116,4 +126,5 @@ async def make_plan(paths: Sequence[str], *, endpoint: str | None = None, now: d
                                                   transport=transport, concurrency=concurrency)
     options = PlanOptions(target=resolved.display, allow_destructive=frozenset(allow_destructive or ()),
                           targets=frozenset(targets or ()))
-    return plan(desired, live, now, options)
+    with paused_gc():
+        return plan(desired, live, now, options)

@@ -61,6 +61,9 @@ NOT_FOUND_CODES = frozenset({"ContractNotFound", "CustomerNotFound", "Subscripti
 #: transport failures that happen before any byte of the request leaves: safe to retry even for writes.
 NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
+#: what a read response's stream is replaced with (its body is already in ``response.content``).
+EMPTY_STREAM = httpx.ByteStream(b"")
+
 Sleep = Callable[[float], Awaitable[Any]]
 Progress = Callable[[str], None]
 
@@ -239,6 +242,9 @@ class MetronomeClient(MetronomeOperations):
                 logger.debug("%s %s -> %s after %.3fs (attempt %d)", method, path, type(exc).__name__,
                              time.perf_counter() - started, attempt)
                 raise
+        # httpx links the read response and its stream both ways; unlinked, a response is freed when dropped
+        # rather than left to the cyclic GC (~25 objects per request that made GC a third of a large read's CPU).
+        response.stream = EMPTY_STREAM
         self.stats.statuses[response.status_code] += 1
         logger.debug("%s %s -> %d in %.3fs (attempt %d)", method, path, response.status_code,
                      time.perf_counter() - started, attempt)

@@ -37,3 +37,26 @@ async def _fail() -> None:
 def test_run_raises_what_the_coroutine_raises():
     with pytest.raises(LookupError, match="nope"):
         run(_fail())
+
+
+def test_paused_gc_stops_full_collections_and_restores_the_thresholds():
+    import gc
+
+    from reconciler.runner import paused_gc
+
+    before = gc.get_threshold()
+    full: list[int] = []
+
+    def note(phase: str, info: dict) -> None:
+        if phase == "start" and info["generation"] == 2:
+            full.append(1)
+
+    gc.callbacks.append(note)
+    try:
+        with paused_gc():
+            assert gc.get_threshold()[2] > 10**6 and gc.isenabled()
+            survivors = [[] for _ in range(1_000_000)]  # without the pause: several full collections
+        assert not full and len(survivors) == 1_000_000
+    finally:
+        gc.callbacks.remove(note)
+    assert gc.get_threshold() == before
