@@ -20,6 +20,7 @@ The slow path takes the whole file whenever something looks unusual, so every re
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from typing import Any
 
@@ -59,11 +60,10 @@ class _Unusual(Exception):
 class _Composer(CParser or object):
     """libyaml's parser and composer, resolving plain scalars as :class:`ManifestYamlLoader` does."""
 
-    def descend_resolver(self, parent: Node | None, index: Any) -> None:
-        pass  # manifests use no path resolvers
-
-    def ascend_resolver(self) -> None:
-        pass
+    # The composer calls these two for every node, to track the path that path resolvers match, and manifests
+    # use none: C functions that ignore their arguments cost a fraction of Python ones (about 4% of loading).
+    descend_resolver = staticmethod(operator.is_)  # (parent, index)
+    ascend_resolver = staticmethod(tuple)  # ()
 
     def resolve(self, kind: type, value: str | None, implicit: Any) -> str:
         if kind is ScalarNode:
