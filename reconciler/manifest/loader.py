@@ -1,7 +1,8 @@
 """Loading manifests: files and directory trees in, a validated :class:`Desired` out, or every problem.
 
 The recipe (:func:`load`): find the manifest files, read each within its limits, parse its YAML documents
-with marks, check each document's header (``apiVersion``, ``kind``), validate it against its model,
+(:mod:`reconciler.manifest.yaml_fast`; the line and column of each key are worked out only when a problem
+needs them), check each document's header (``apiVersion``, ``kind``), validate it against its model,
 then run the cross-object rules of :mod:`reconciler.manifest.validate`. Nothing stops at the first
 error: every problem of every file is collected, sorted by file and line, and raised together as one
 :class:`~reconciler.errors.ManifestError`.

@@ -16,6 +16,9 @@
 
 Problems are collected, never raised: a document that cannot be parsed ends that file's parsing, with the
 line PyYAML reports, and every other file is still read.
+
+The loader tries :mod:`reconciler.manifest.yaml_fast` first; this module parses whatever the fast path
+declines, and works out the marks of a document that the fast path parsed once a problem needs them.
 """
 
 from __future__ import annotations
