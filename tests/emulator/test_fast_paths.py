@@ -1,5 +1,5 @@
 """The emulator's fast paths (orjson rendering, INDIVIDUAL grants stamped per seat, the request log's
-formatter, the indexed router) answer exactly what the plain ones would."""
+formatter, the indexed router, orjson parsing of stored documents) answer exactly what the plain ones would."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from functools import partial
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from starlette import responses
 from starlette.applications import Starlette
 
@@ -21,6 +23,7 @@ from reconciler.emulator.http import JSONResponse
 from reconciler.emulator.recurring import GRANT_NAMESPACE, _grant, _period_starts, generate_grants, grant_uuid
 from reconciler.emulator.schedules import seats_at
 from reconciler.emulator.server import RequestLogFormatter
+from reconciler.emulator.store import decode
 from reconciler.emulator.views import ViewContext, grant_view
 from tests.emulator.conftest import CUSTOMER_TWO, create, edit, example, get
 
@@ -105,3 +108,24 @@ async def test_the_indexed_router_dispatches_like_starlettes_scan(emu):
                     response = await http.request(method, path, content=b"{}" if method != "GET" else None)
                     app.state.answers.append((method, path, response.status_code, response.content))
     assert indexed.state.answers == plain.state.answers
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES)
+def test_stored_documents_decode_as_json_loads_does(value):
+    for text in (json.dumps(value), json.dumps(value, ensure_ascii=False)):
+        assert repr(decode(text)) == repr(json.loads(text))
+
+
+@pytest.mark.parametrize("text", ['{"n": 123456789012345678901234567890}', '{"n": -9223372036854775809}',
+                                  '{"n": 9223372036854775807}', '{"x": NaN, "y": -Infinity}', '["\\ud800"]',
+                                  '{"a": 1e400}', '{"id": "1234567890123456789"}',
+                                  '["\ud800"]'])
+def test_what_orjson_reads_differently_is_read_by_json(text):
+    assert repr(decode(text)) == repr(json.loads(text))
