@@ -77,6 +77,8 @@ def _clean_dict(value: dict) -> dict:
         kind = type(item)
         if kind is str or kind is int or kind is bool:
             out[key] = item
+        elif item is None:
+            continue
         elif kind is dict:
             item = _clean_dict(item)
             if item:
@@ -89,7 +91,7 @@ def _clean_dict(value: dict) -> dict:
             item = [v if type(v) in _AS_IS else clean(v) for v in item]
             if item:
                 out[key] = item
-        elif item is not None:
+        else:
             item = clean(item)
             if item or type(item) not in _CONTAINERS:
                 out[key] = item
@@ -145,8 +147,9 @@ def covers(live: Any, desired: Any, always: frozenset[str] = frozenset()) -> boo
     its manifests, this is the answer of almost every comparison."""
     if not (isinstance(desired, dict) and isinstance(live, dict)):
         return live is desired or live == desired
-    if always and any(k in live and k not in desired for k in always):
-        return False
+    for key in always:
+        if key in live and key not in desired:
+            return False
     for key, wanted in desired.items():
         if key not in live:
             return False
