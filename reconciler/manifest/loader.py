@@ -63,14 +63,15 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
     On the way out, what was built goes straight to the oldest generation (``freeze`` then ``unfreeze`` moves
     every tracked object there without examining it), where a generational collector would have put it after
-    two more walks of the whole heap."""
+    two more walks of the whole heap; not in a process that froze objects of its own, which would be thawed."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
-        gc.unfreeze()
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
         if enabled:
             gc.enable()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from pathlib import Path
@@ -234,3 +235,23 @@ def test_document_keeps_marks_for_cross_object_rules():
     document = Document("f.yaml", {"spec": {"x": 1}}, {(): (1, 1), ("spec",): (2, 1), ("spec", "x"): (3, 3)})
     assert document.problem(("spec", "x"), "bad").line == 3
     assert document.where(("spec", "y")) == "f.yaml:2"
+
+
+def test_loading_leaves_the_cyclic_gc_as_it_found_it(tmp_path):
+    write(tmp_path / "acme.yaml", CUSTOMER.format(name="acme") + "---\n" + CONTRACT.format(name="acme"))
+    assert gc.isenabled()
+    load([tmp_path])
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.disable()
+    try:
+        load([tmp_path])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    gc.freeze()  # what a process froze of its own stays frozen
+    try:
+        count = gc.get_freeze_count()
+        load([tmp_path])
+        assert gc.get_freeze_count() == count
+    finally:
+        gc.unfreeze()
