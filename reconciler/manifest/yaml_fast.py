@@ -77,7 +77,7 @@ class _Composer(CParser or object):
 
 def parse_documents(text: str, file: str) -> tuple[list[Document], list[Problem]]:
     """Every non-empty document of ``text`` and every problem met while parsing (the slow path's, if any)."""
-    if CParser is not None and _shallow(text) and "*" not in text and "!" not in text:
+    if CParser is not None and "*" not in text and "!" not in text and _shallow(text):
         try:
             return _compose(text, file), []
         except Exception:  # noqa: BLE001 - anything unusual, or any libyaml error: the slow path decides
@@ -151,7 +151,7 @@ def _mapping(node: MappingNode, level: int) -> dict:
 def _scalar(node: ScalarNode) -> Any:
     construct = _SCALARS.get(node.tag)
     if construct is None:
-        raise _Unusual  # a merge key, '=', or a tag libyaml resolved on its own
+        raise _Unusual  # a merge key, '=', or another tag that only the slow path constructs
     return construct(node)
 
 
