@@ -1,7 +1,7 @@
-"""The apply journal: one JSON line per event, appended and flushed as apply goes.
+"""The apply journal: one JSON line per event, appended as apply goes.
 
 Outcome lines must survive a crash before the chain they belong to moves on: :meth:`Journal.commit` waits until
-every line written so far is on disk. Chains committing at the same time share one ``fsync`` (a group commit,
+every line written so far is flushed and on disk. Chains committing at the same time share one ``fsync`` (a group commit,
 run off the event loop), so 1,000 operations finishing together cost a few fsyncs, not 1,000 on the loop.
 
 It records each operation's start and outcome (``done``, ``already-done``, ``failed``, plus ``resend``), the ids
@@ -48,8 +48,7 @@ class Journal:
     def record(self, event: str, op_id: str | None = None, **fields: Any) -> None:
         line = {"ts": dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"),
                 "plan_id": self.plan_id, "event": event, "op": op_id, **fields}
-        self._handle.write(json.dumps(line, sort_keys=True, default=str) + "\n")
-        self._handle.flush()
+        self._handle.write(json.dumps(line, sort_keys=True, default=str) + "\n")  # flushed by the next commit
         self._written += 1
 
     async def commit(self) -> None:
@@ -63,13 +62,14 @@ class Journal:
 
     async def _fsync(self, upto: int) -> None:
         try:
+            self._handle.flush()  # on the loop's thread: lines are only ever written there
             await asyncio.to_thread(os.fsync, self._handle.fileno())
             self._durable = max(self._durable, upto)
         finally:
             self._syncing = None
 
     def close(self) -> None:
-        self._handle.close()
+        self._handle.close()  # flushes what no commit covered (start lines after the last outcome)
 
     def done(self) -> dict[str, dict]:
         """Operations of this plan that an earlier run finished: op id -> the outcome line."""
