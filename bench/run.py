@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="1000,5000,10000", help="comma-separated N (default: %(default)s)")
     parser.add_argument("--latency-ms", type=float, default=20.0, help="per-request latency L (default: 20)")
     parser.add_argument("--concurrency", type=int, default=8, help="client concurrency C (default: 8)")
-    parser.add_argument("--baseline-customers", type=int, default=300,
+    parser.add_argument("--baseline-customers", type=int, default=100,
                         help="customers the sequential baseline reads (default: %(default)s; extrapolated to N)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directories")
     parser.add_argument("--out", type=Path, default=HERE / "results.json")

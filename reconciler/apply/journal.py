@@ -1,8 +1,8 @@
 """The apply journal: one JSON line per event, appended as apply goes.
 
 Outcome lines must survive a crash before the chain they belong to moves on: :meth:`Journal.commit` waits until
-every line written so far is flushed and on disk. Chains committing at the same time share one ``fsync`` (a group commit,
-run off the event loop), so 1,000 operations finishing together cost a few fsyncs, not 1,000 on the loop.
+every line written so far is flushed and on disk. Chains committing at the same time share one ``fsync`` (a group
+commit, run off the event loop), so 1,000 operations finishing together cost a few fsyncs, not 1,000 on the loop.
 
 It records each operation's start and outcome (``done``, ``already-done``, ``failed``, plus ``resend``), the ids
 of objects created, and nothing secret: no token, no request headers, only plan ids, addresses and API messages.
