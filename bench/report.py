@@ -17,6 +17,8 @@ def _row(n: int, name: str, r: dict, latency_ms: float, concurrency: int) -> str
     if r.get("loader_cpu_s"):
         client += f" (+{r['loader_cpu_s']:.1f})"
     rss = f"{r['peak_rss_mb']:.0f}" + (f" + {r['loader_peak_rss_mb']:.0f}" if r.get("loader_peak_rss_mb") else "")
+    if "tree_peak_rss_mb" in r:
+        rss += f" ({r['tree_peak_rss_mb']:.0f})"
     io = f"{r['load_read_s']:.1f} ({r['load_read_s'] / ideal:.2f})" if "load_read_s" in r else "—"
     contracts = n if "planner_cpu_s" in r else min(n, 1000)
     return (f"| {n:,} | {name} | {r['operations']:,} | {r['requests']:,} | {r['requests'] / contracts:.2f} | "
@@ -54,7 +56,7 @@ def markdown(results: dict) -> str:
     lines = [f"L = {lat:g} ms per request, client concurrency C = {conc}, {results['cpus']} CPUs, "
              f"Python {results['python']}, run {results['date'][:16]}Z, whole run {results['total_s']:.0f} s.", "",
              "| N | scenario | ops | requests | req/contract | wall s | ideal s | wall/ideal | "
-             "load+read s (/ideal) | client CPU s (+loader) | planner CPU s | peak RSS MB (+loader) | "
+             "load+read s (/ideal) | client CPU s (+loader) | planner CPU s | peak RSS MB (+loader) (together) | "
              "emulator CPU s |",
              "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for run in results["sizes"]:

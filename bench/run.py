@@ -26,6 +26,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -39,11 +40,55 @@ TOKEN = "bench-token"
 
 
 def scenario(mode: str, *args: str) -> dict:
+    """Run one scenario in a child process; adds ``tree_peak_rss_mb``: the largest sum of the resident memory of
+    the scenario's process and its own children (the manifest loader), sampled every 20 ms."""
     command = [sys.executable, "-m", "bench.scenario", mode, *args]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=HERE.parent)
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout)
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          cwd=HERE.parent) as process:
+        sampler = TreeRss(process.pid)
+        sampler.start()
+        stdout, stderr = process.communicate()
+        sampler.stop()
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{stderr[-4000:]}")
+    result = json.loads(stdout)
+    result["tree_peak_rss_mb"] = sampler.peak_mb
+    return result
+
+
+class TreeRss(threading.Thread):
+    """Samples ``VmRSS`` of a process and its children (Linux ``/proc``), keeping the largest sum."""
+
+    def __init__(self, pid: int, every: float = 0.02) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.every, self.peak_mb = pid, every, 0.0
+        self._finished = threading.Event()
+
+    def run(self) -> None:
+        while not self._finished.wait(self.every):
+            self.peak_mb = max(self.peak_mb, sum(_rss_mb(pid) for pid in [self.pid, *_children(self.pid)]))
+
+    def stop(self) -> None:
+        self._finished.set()
+        self.join()
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+                for child in (task / "children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def measured(server: EmulatorServer, latency_ms: float, mode: str, *args: str) -> dict:
