@@ -145,8 +145,11 @@ def _walk(directory: Path, root: Path, tree: Path, real: Path) -> Iterator[tuple
     for entry in sorted(_entries(directory), key=lambda entry: entry.name):
         path = directory / entry.name
         if entry.is_symlink():
-            target = path.resolve()
-            if not target.is_relative_to(tree):
+            target = _resolved(path)
+            if target is None:
+                yield file_problem(str(path), "symlink cannot be followed (it points at itself, in a loop)",
+                                   "replace the link with the file it should name")
+            elif not target.is_relative_to(tree):
                 yield file_problem(str(path), f"symlink points outside the manifest tree ({root})",
                                    "copy the file into the tree instead of linking to it")
             elif not entry.is_dir() and entry.name.endswith(MANIFEST_SUFFIXES):
@@ -155,6 +158,13 @@ def _walk(directory: Path, root: Path, tree: Path, real: Path) -> Iterator[tuple
             yield from _walk(path, root, tree, real / entry.name)
         elif entry.name.endswith(MANIFEST_SUFFIXES):
             yield path, real / entry.name  # no symlink on the way from ``real``: no need to resolve it
+
+
+def _resolved(path: Path) -> Path | None:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: "Symlink loop" (Python 3.11)
+        return None
 
 
 def _entries(directory: Path) -> list[os.DirEntry]:

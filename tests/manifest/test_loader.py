@@ -178,6 +178,18 @@ def test_symlink_to_a_file_outside_the_tree_is_refused(tmp_path):
     assert not any("hunter2" in str(p) for p in problems)
 
 
+def test_a_symlink_loop_is_a_problem_not_a_crash(tmp_path):
+    tree = tmp_path / "manifests"
+    write(tree / "acme.yaml", CUSTOMER.format(name="acme"))
+    os.symlink(tree / "self.yaml", tree / "self.yaml")
+    os.symlink(tree / "b.yaml", tree / "a.yaml")
+    os.symlink(tree / "a.yaml", tree / "b.yaml")
+    problems = problems_of(tree)
+    assert [(Path(p.file).name, p.message) for p in problems] == [
+        (name, "symlink cannot be followed (it points at itself, in a loop)") for name in ("a.yaml", "b.yaml",
+                                                                                          "self.yaml")]
+
+
 def test_symlink_inside_the_tree_is_followed(tmp_path):
     tree = tmp_path / "manifests"
     real = write(tree / "shared" / "acme.yaml", CUSTOMER.format(name="acme"))
