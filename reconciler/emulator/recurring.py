@@ -92,8 +92,7 @@ def generate_grants(contract: dict[str, Any], recurring: dict[str, Any], kind: s
                 period = _grant(contract, recurring, kind, index, start, end, access["unit_price"],
                                 seat=(seat_key, ""))
                 period = shape(period) if shape else period
-                grants.extend(_for_seat(period, f"{recurring['id']}:{index}:{seat}", seat_key, seat)
-                              for seat in seats)
+                grants += _for_seats(period, f"{recurring['id']}:{index}:", seat_key, seats)
             continue
         quantity = quantity_at(subscription, start) if subscription is not None else access.get("quantity", 1)
         grant = _grant(contract, recurring, kind, index, start, end,
@@ -102,17 +101,22 @@ def generate_grants(contract: dict[str, Any], recurring: dict[str, Any], kind: s
     return grants
 
 
-def _for_seat(period: dict[str, Any], key: str, seat_key: str | None, seat: str) -> dict[str, Any]:
-    """A copy of one period's grant (stored or shaped) with the seat's ids and specifier."""
-    grant = dict(period)
-    grant["id"] = grant_uuid(key)
-    for schedule, suffix in (("access_schedule", ":access"), ("invoice_schedule", ":invoice")):
-        if schedule in period:
-            item = {**period[schedule]["schedule_items"][0], "id": grant_uuid(key + suffix)}
-            grant[schedule] = {**period[schedule], "schedule_items": [item]}
-    if seat_key:
-        grant["specifiers"] = [{"presentation_group_values": {seat_key: seat}}]
-    return grant
+def _for_seats(period: dict[str, Any], key_prefix: str, seat_key: str | None, seats: list[str]) -> list[dict]:
+    """Copies of one period's grant (stored or shaped), each with a seat's ids and specifier."""
+    schedules = [(name, period[name], period[name]["schedule_items"][0], suffix)
+                 for name, suffix in (("access_schedule", ":access"), ("invoice_schedule", ":invoice"))
+                 if name in period]
+    grants = []
+    for seat in seats:
+        key = key_prefix + seat
+        grant = dict(period)
+        grant["id"] = grant_uuid(key)
+        for name, schedule, item, suffix in schedules:
+            grant[name] = {**schedule, "schedule_items": [{**item, "id": grant_uuid(key + suffix)}]}
+        if seat_key:
+            grant["specifiers"] = [{"presentation_group_values": {seat_key: seat}}]
+        grants.append(grant)
+    return grants
 
 
 def grant_uuid(key: str) -> str:
