@@ -68,18 +68,20 @@ async def read(desired: Desired, *, endpoint: str | None, now: dt.datetime,
 
 async def load_and_read(paths: Sequence[str], *, endpoint: str | None, now: dt.datetime, shard: str | None = None,
                         progress: Callable[[str], None] | None = None, transport=None,
-                        concurrency: int | None = None, overlap_files: int = OVERLAP_FILES,
+                        concurrency: int | None = None, overlap_files: int | None = None,
                         loader_usage: dict | None = None):
     """Load the manifests and read live state; returns (endpoint, desired, live).
 
-    With more than ``overlap_files`` manifest files, a child process loads them while this one reads the
-    customers already loaded (:class:`~reconciler.manifest.background.BackgroundLoad`): the load, about a
-    millisecond of CPU per file, then costs the plan almost no wall time. Smaller trees load first, in process.
+    With more than ``overlap_files`` (default :data:`OVERLAP_FILES`) manifest files, a child process loads them
+    while this one reads the customers already loaded (:class:`~reconciler.manifest.background.BackgroundLoad`):
+    the load, about a millisecond of CPU per file, then costs the plan almost no wall time. Smaller trees load
+    first, in process.
     Either way invalid manifests are reported before any endpoint or token problem. ``loader_usage``, when
     given, receives the child's ``cpu_s``, ``peak_rss_mb`` and ``wall_s`` (the benchmark reports them)."""
     with paused_gc():
         return await _load_and_read(paths, endpoint=endpoint, now=now, shard=shard, progress=progress,
-                                    transport=transport, concurrency=concurrency, overlap_files=overlap_files,
+                                    transport=transport, concurrency=concurrency,
+                                    overlap_files=OVERLAP_FILES if overlap_files is None else overlap_files,
                                     loader_usage=loader_usage)
 
 
