@@ -92,28 +92,27 @@ async def read_live_as_loaded(client, fragments: AsyncIterator[Desired], *, seat
     after the load, so invalid manifests are reported first, as :func:`read_live` does."""
     reader = _OverlappedRead(client, seats_from, customer_lookup, scan_threshold, keep_generated_grants)
     catalog = asyncio.ensure_future(read_catalog(client))
-    desired = Desired()
     try:
         async for fragment in fragments:
-            desired.merge(fragment)
             reader.add(fragment)
-        customers = await reader.finish(customer_identities(desired), contracts_by_customer(desired))
-        return desired, Live(catalog=await catalog, customers=customers)
+        customers = await reader.finish()
+        return reader.desired, Live(catalog=await catalog, customers=customers)
     finally:
         await reader.cancel(catalog)
 
 
 class _OverlappedRead:
-    """The customers of :func:`read_live_as_loaded`: what each read was started with, and its task."""
+    """The customers of :func:`read_live_as_loaded`: the manifests merged so far, what each read was started
+    with, and its task."""
 
     def __init__(self, client, seats_from: datetime, lookup: CustomerLookup, threshold: int,
                  keep_generated_grants: bool) -> None:
         self.client, self.seats_from, self.lookup, self.threshold = client, seats_from, lookup, threshold
         self.keep_generated_grants = keep_generated_grants
         self.finder: CustomerFinder | None = None
-        self.customers: dict[str, object] = {}  # key -> CustomerManifest | None (known so far)
+        self.desired = Desired()
+        #: contract manifests per customer key, grown with each fragment (``contracts_by_customer`` of desired).
         self.contracts: dict[str, list[ContractManifest]] = {}
-        self.seen_contracts: set[str] = set()
         self.started: dict[str, tuple[tuple, asyncio.Task]] = {}
         self.failed: BaseException | None = None
         self.in_flight = asyncio.Semaphore(CUSTOMERS_IN_FLIGHT)
@@ -121,30 +120,28 @@ class _OverlappedRead:
 
     def add(self, fragment: Desired) -> None:
         touched = dict.fromkeys(fragment.customers)
-        for key, manifest in fragment.customers.items():
-            self.customers.setdefault(key, manifest)
         for address, contract in fragment.contracts.items():
-            if address not in self.seen_contracts:  # the first definition wins, as in the loader
-                self.seen_contracts.add(address)
+            if address not in self.desired.contracts:  # the first definition wins, as in the loader
                 self.contracts.setdefault(contract.customer_ref, []).append(contract)
                 touched[contract.customer_ref] = None
-        for key in touched:
-            self.customers.setdefault(key, None)
-        if self.finder is None and (self.lookup != "auto" or len(self.customers) > self.threshold):
+        self.desired.merge(fragment)
+        if self.finder is None:
+            known = dict.fromkeys([*self.desired.customers, *self.contracts])
+            if self.lookup == "auto" and len(known) <= self.threshold:
+                return  # the strategy waits for more keys, or for the end
             self.finder = customer_finder(self.client, [], "scan" if self.lookup == "auto" else self.lookup)
-            touched = self.customers  # everything known so far starts now
-        if self.finder is not None:
-            for key in touched:
-                manifests = self.contracts.get(key, [])
-                self._start(identity_of(key, self.customers[key], manifests), manifests)
+            touched = known  # everything known so far starts now
+        for key in touched:
+            manifests = self.contracts.get(key, [])
+            self._start(identity_of(key, self.desired.customers.get(key), manifests), manifests)
 
-    async def finish(self, identities: list[CustomerIdentity],
-                     contracts: dict[str, list[ContractManifest]]) -> dict[str, LiveCustomer]:
+    async def finish(self) -> dict[str, LiveCustomer]:
+        identities = customer_identities(self.desired)
         if self.finder is None:
             self.finder = customer_finder(self.client, identities, self.lookup, self.threshold)
         self.progress.total(len(identities))
         for identity in identities:
-            self._start(identity, contracts.get(identity.key, []))
+            self._start(identity, self.contracts.get(identity.key, []))
         if self.failed is not None:
             raise self.failed
         results = await asyncio.gather(*(self.started[identity.key][1] for identity in identities))

@@ -6,8 +6,8 @@ partial :class:`Desired` (a *fragment*), so the parent starts reading those cust
 still being parsed, on the machine's other core. When every file is read the child runs the cross-file rules
 and sends the final verdict: every problem, exactly as :func:`reconciler.manifest.loader.load` reports them.
 
-The fragments merged in order are what ``load`` returns (first definition wins, as in ``to_desired``); a caller
-must not act on them beyond reading until the verdict is clean (:meth:`BackgroundLoad.fragments` raises
+The fragments merged in order (:meth:`Desired.merge`) are what ``load`` returns; a caller must not act on them
+beyond reading until the verdict is clean (:meth:`BackgroundLoad.fragments` raises
 :class:`~reconciler.errors.ManifestError` at its end otherwise).
 """
 
@@ -38,12 +38,11 @@ class LoaderProcessError(ReconcilerError):
 
 
 class BackgroundLoad:
-    """``async for fragment in BackgroundLoad(paths).fragments()``; then :attr:`desired` is the whole load."""
+    """``async for fragment in BackgroundLoad(paths).fragments()``: each batch's manifests, in file order."""
 
     def __init__(self, paths: Sequence[str | Path], *, batch_files: int = BATCH_FILES) -> None:
         self.paths = [os.fspath(p) for p in paths]
         self.batch_files = batch_files
-        self.desired = Desired()
         #: what the child reported when it finished: CPU seconds, peak RSS in MB, wall seconds from its start.
         self.child_cpu_s = self.child_peak_rss_mb = self.child_wall_s = 0.0
 
@@ -57,7 +56,6 @@ class BackgroundLoad:
             while True:
                 kind, payload = await _receive(process)
                 if kind == "fragment":
-                    self.desired.merge(payload)
                     yield payload
                 elif kind == "usage":
                     self.child_cpu_s, self.child_peak_rss_mb, self.child_wall_s = payload
