@@ -100,7 +100,7 @@ class Http11Transport(httpx.AsyncBaseTransport):
         return _Connection((scheme, host, port), reader, writer)
 
     def _release(self, connection: _Connection) -> None:
-        if self._closed or not connection.reusable():
+        if self._closed or not connection.next_cycle():
             connection.close()
             return
         connection.idle_since = time.monotonic()
@@ -120,7 +120,8 @@ class _Connection:
         """Idle for less than the keep-alive expiry, and not closed by the server meanwhile."""
         return (self.idle_since > fresh_after and not self._reader.at_eof() and not self._writer.is_closing())
 
-    def reusable(self) -> bool:
+    def next_cycle(self) -> bool:
+        """Ready the connection for its next request; False when the exchange left it unusable (must close)."""
         if self._h11.our_state is h11.DONE and self._h11.their_state is h11.DONE:
             self._h11.start_next_cycle()
             return True
