@@ -11,34 +11,19 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from example_estate import EXAMPLES, write_customer
 from reconciler.apply import apply_plan
 from reconciler.cli import cli
 from reconciler.pipeline import make_plan, shard_of
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "manifests"
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.timezone.utc)
-SETUPS = ("northwind", "acme", "globex")
 CUSTOMERS = 12
-
-
-def _write_customer(directory: Path, i: int, *, changed: bool = False) -> str:
-    """Customer ``i``: example set-up ``i % 3`` renamed; ``changed`` edits its contract (seats or name)."""
-    setup = SETUPS[i % 3]
-    key = f"{setup}-{i:02d}"
-    text = (EXAMPLES / f"{setup}.yaml").read_text()
-    text = re.sub(rf"^(\s*(?:name|customer): ){setup}$", rf"\g<1>{key}", text, flags=re.M)
-    if changed:
-        text = text.replace("quantity: 2", "quantity: 5").replace(
-            "          - seat3@globex.com\n", "          - seat3@globex.com\n          - seat4@globex.com\n")
-    (directory / f"{key}.yaml").write_text(text)
-    return key
 
 
 def _plan(paths, db: Path, shard: str | None = None):
@@ -63,11 +48,11 @@ def estate(tmp_path_factory) -> tuple[Path, Path]:
     applied.mkdir()
     final.mkdir()
     for i in range(CUSTOMERS // 2):
-        _write_customer(applied, i)
+        write_customer(applied, i)
     report = asyncio.run(apply_plan(_plan([applied], db), endpoint=f"emulator:{db}", journal_path=root / "j.jsonl"))
     assert report.ok
     for i in range(CUSTOMERS):
-        _write_customer(final, i, changed=i < CUSTOMERS // 2 and i % 3 == 0)
+        write_customer(final, i, changed=i < CUSTOMERS // 2 and i % 3 == 0)
     return final, db
 
 

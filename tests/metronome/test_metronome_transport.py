@@ -97,10 +97,6 @@ def server():
         yield f"http://127.0.0.1:{served.port}"
 
 
-def _run(coroutine):
-    return asyncio.run(coroutine)
-
-
 def _client(base_url: str, transport: Http11Transport, **options) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=base_url, transport=transport, **options)
 
@@ -112,7 +108,7 @@ def test_requests_reuse_one_keep_alive_connection(server):
             answers = [(await client.post("/echo", params={"n": i}, json={"i": i})).json() for i in range(30)]
         return transport, answers
 
-    transport, answers = _run(scenario())
+    transport, answers = asyncio.run(scenario())
     assert [a["body"] for a in answers] == [{"i": i} for i in range(30)]
     assert [a["query"] for a in answers] == [f"n={i}" for i in range(30)]
     assert transport.connections_opened == 1
@@ -125,7 +121,7 @@ def test_concurrent_requests_open_at_most_max_connections(server):
             answers = await asyncio.gather(*(client.get("/slow", params={"s": "0.05"}) for _ in range(12)))
         return transport, answers
 
-    transport, answers = _run(scenario())
+    transport, answers = asyncio.run(scenario())
     assert all(a.status_code == 200 and a.json() == {"slow": True} for a in answers)
     assert transport.connections_opened == 3
 
@@ -138,7 +134,7 @@ def test_a_connection_the_server_closes_is_not_reused(server):
             second = await client.post("/echo", json={"after": "close"})
         return transport, first, second
 
-    transport, first, second = _run(scenario())
+    transport, first, second = asyncio.run(scenario())
     assert first.json() == {"closing": True}
     assert second.json()["body"] == {"after": "close"}
     assert transport.connections_opened == 2
@@ -154,7 +150,7 @@ def test_an_idle_connection_past_the_keep_alive_expiry_is_replaced(server):
             await client.get("/echo")  # after the expiry: a new connection
         return transport
 
-    assert _run(scenario()).connections_opened == 2
+    assert asyncio.run(scenario()).connections_opened == 2
 
 
 def test_large_and_gzip_encoded_bodies_arrive_whole_and_decoded(server):
@@ -162,7 +158,7 @@ def test_large_and_gzip_encoded_bodies_arrive_whole_and_decoded(server):
         async with _client(server, Http11Transport(max_connections=2)) as client:
             return await client.get("/big"), await client.get("/gzip")
 
-    big, gzipped = _run(scenario())
+    big, gzipped = asyncio.run(scenario())
     assert big.json() == BIG
     assert gzipped.headers["content-encoding"] == "gzip"
     assert gzipped.json() == BIG
@@ -176,7 +172,7 @@ def test_a_slow_answer_is_a_read_timeout(server):
                 await client.get("/slow", params={"s": "1"})
             return (await client.get("/echo")).status_code  # the timed-out connection was not reused
 
-    assert _run(scenario()) == 200
+    assert asyncio.run(scenario()) == 200
 
 
 def test_waiting_for_a_busy_pool_is_a_pool_timeout(server):
@@ -188,7 +184,7 @@ def test_waiting_for_a_busy_pool_is_a_pool_timeout(server):
                 await client.get("/echo")
             return (await slow).status_code
 
-    assert _run(scenario()) == 200
+    assert asyncio.run(scenario()) == 200
 
 
 def test_nothing_listening_is_a_connect_error():
@@ -201,7 +197,7 @@ def test_nothing_listening_is_a_connect_error():
             await client.get("/echo")
 
     with pytest.raises(httpx.ConnectError):
-        _run(scenario())
+        asyncio.run(scenario())
 
 
 def test_a_dropped_connection_is_a_remote_protocol_error_and_the_client_retries_reads():
@@ -215,14 +211,14 @@ def test_a_dropped_connection_is_a_remote_protocol_error_and_the_client_retries_
                     await client.get("/v1/customers")
                 return (await client.get("/v1/customers")).status_code
 
-        assert _run(raw()) == 200
+        assert asyncio.run(raw()) == 200
         emulator.faults.add("/v1/customers", "drop", method="GET", times=1)
 
         async def through_the_client():
             async with MetronomeClient(resolve_endpoint(url, env={}), Secret("t"), retry=RetryPolicy(base_delay=0.01)) as client:
                 return await client.request("GET", "/v1/customers"), client.stats
 
-        body, stats = _run(through_the_client())
+        body, stats = asyncio.run(through_the_client())
     assert rule.fired == 1
     assert "data" in body and stats.retries == 1
 
@@ -238,7 +234,7 @@ def test_the_client_gives_up_on_a_server_that_is_gone():
             await client.request("GET", "/v1/customers")
 
     with pytest.raises(ApiConnectionError):
-        _run(scenario())
+        asyncio.run(scenario())
 
 
 @pytest.fixture(scope="module")
@@ -263,7 +259,7 @@ def test_tls_with_a_trusted_certificate(tls_server):
             answers = [(await client.post("/echo", json={"i": i})).json()["body"] for i in range(3)]
         return transport, answers
 
-    transport, answers = _run(scenario())
+    transport, answers = asyncio.run(scenario())
     assert answers == [{"i": 0}, {"i": 1}, {"i": 2}]
     assert transport.connections_opened == 1
 
@@ -274,7 +270,7 @@ def test_tls_refuses_a_certificate_it_does_not_trust(tls_server):
             await client.get("/echo")
 
     with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
-        _run(scenario())
+        asyncio.run(scenario())
 
 
 def test_the_default_tls_context_verifies_hostnames_and_certificates():
@@ -297,4 +293,4 @@ def test_the_bearer_token_is_sent_per_request(server):
         async with MetronomeClient(resolve_endpoint(server, env={}), Secret("sekret")) as client:
             return await client.request("POST", "/echo", json={"x": 1})
 
-    assert _run(scenario())["authorization"] == "Bearer sekret"
+    assert asyncio.run(scenario())["authorization"] == "Bearer sekret"

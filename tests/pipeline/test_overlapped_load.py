@@ -7,12 +7,16 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import re
+import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from example_estate import EXAMPLES, write_customer
+import reconciler.pipeline as pipeline
 from reconciler.apply import apply_plan
+from reconciler.cli import cli
 from reconciler.errors import ConfigError, ManifestError
 from reconciler.live.read import read_live, read_live_as_loaded
 from reconciler.manifest.desired import Desired
@@ -21,21 +25,8 @@ from reconciler.metronome import open_client, resolve_endpoint
 from reconciler.pipeline import load_and_read, make_plan
 from reconciler.plan.planner import PlanOptions, default_effective_at, plan
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "manifests"
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.timezone.utc)
-SETUPS = ("northwind", "acme", "globex")
 CUSTOMERS = 9
-
-
-def _write_customer(directory: Path, i: int, *, changed: bool = False) -> None:
-    setup = SETUPS[i % 3]
-    key = f"{setup}-{i:02d}"
-    text = (EXAMPLES / f"{setup}.yaml").read_text()
-    text = re.sub(rf"^(\s*(?:name|customer): ){setup}$", rf"\g<1>{key}", text, flags=re.M)
-    if changed:
-        text = text.replace("quantity: 2", "quantity: 5").replace(
-            "          - seat3@globex.com\n", "          - seat3@globex.com\n          - seat4@globex.com\n")
-    (directory / f"{key}.yaml").write_text(text)
 
 
 @pytest.fixture(scope="module")
@@ -46,11 +37,11 @@ def estate(tmp_path_factory) -> tuple[Path, Path]:
     applied.mkdir()
     final.mkdir()
     for i in range(6):
-        _write_customer(applied, i)
+        write_customer(applied, i)
     the_plan = asyncio.run(make_plan([str(applied)], endpoint=f"emulator:{db}", now=NOW))
     assert asyncio.run(apply_plan(the_plan, endpoint=f"emulator:{db}", journal_path=root / "j.jsonl")).ok
     for i in range(CUSTOMERS):
-        _write_customer(final, i, changed=i in (0, 2))
+        write_customer(final, i, changed=i in (0, 2))
     return final, db
 
 
@@ -152,13 +143,6 @@ def test_a_customer_whose_contract_arrives_in_a_later_batch_is_read_again(estate
 def test_the_cli_plans_and_applies_through_the_overlapped_load(estate, tmp_path, monkeypatch):
     """``reconciler plan`` then ``apply`` above the overlap threshold (lowered to 0 here): the plan equals the
     in-process load's, applying it converges, and a bad manifest still fails the plan with its file and line."""
-    import shutil
-
-    from click.testing import CliRunner
-
-    import reconciler.pipeline as pipeline
-    from reconciler.cli import cli
-
     manifests, db = estate
     copy = tmp_path / "db" / "emulator.db"
     copy.parent.mkdir()
