@@ -65,12 +65,12 @@ def run_plan(args) -> dict:
 
 def run_apply(args) -> dict:
     from reconciler.apply import apply_plan
-    from reconciler.plan.format import load_plan
+    from reconciler.plan.format import load_plan_with_id
 
-    the_plan = load_plan(args.plan)
+    the_plan, verified_id = load_plan_with_id(args.plan)  # as the CLI does
     started = time.perf_counter()
     report = run(apply_plan(the_plan, endpoint=args.endpoint, journal_path=args.journal,
-                                    concurrency=args.concurrency))
+                            concurrency=args.concurrency, verified_id=verified_id))
     wall = time.perf_counter() - started
     if not report.ok:
         failed = next(o for o in report.outcomes if o.status == "failed")

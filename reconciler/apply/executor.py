@@ -14,6 +14,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import orjson
+
 from reconciler.apply.journal import Journal
 from reconciler.apply.lock import target_lock
 from reconciler.apply.readback import find_applied, is_idempotent
@@ -111,7 +113,7 @@ class Executor:
     async def _run(self, op: Operation) -> None:
         self.journal.record("start", op.id, address=op.address, method=op.request.method, path=op.request.path)
         try:
-            outcome = await self._send(op, _fill(op.request.body, self.ids))
+            outcome = await self._send(op, _filled(op.request.body, self.ids))
         except OutcomeUnknownError as exc:
             outcome = Outcome(op, "failed", exc.message, outcome_unknown=True)
         except ApiError as exc:
@@ -193,6 +195,17 @@ def _created_id(data: Any) -> str | None:
         if isinstance(inner, dict) and isinstance(inner.get("id"), str):
             return inner["id"]
     return None
+
+
+def _filled(body: Any, ids: dict[str, str]) -> Any:
+    """``body`` with its placeholders filled; ``body`` itself (no copy) when it has none, as most bodies do.
+    orjson finds that out in microseconds, where walking a large contract body costs a tenth of a millisecond."""
+    try:
+        if PLACEHOLDER.encode() not in orjson.dumps(body):
+            return body
+    except orjson.JSONEncodeError:
+        pass
+    return _fill(body, ids)
 
 
 def _fill(value: Any, ids: dict[str, str]) -> Any:

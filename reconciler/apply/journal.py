@@ -18,7 +18,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 DEFAULT_DIR = Path(".reconciler") / "journal"
+_LINE = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 
 
 def default_path(plan_id: str) -> Path:
@@ -31,7 +34,7 @@ class Journal:
         self.plan_id = plan_id
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._end_torn_line()
-        self._handle = self.path.open("a", encoding="utf-8")
+        self._handle = self.path.open("ab")
         self._written = self._durable = 0  # lines written by this run / known to be on disk
         self._syncing: asyncio.Future | None = None
 
@@ -48,7 +51,7 @@ class Journal:
     def record(self, event: str, op_id: str | None = None, **fields: Any) -> None:
         line = {"ts": dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"),
                 "plan_id": self.plan_id, "event": event, "op": op_id, **fields}
-        self._handle.write(json.dumps(line, sort_keys=True, default=str) + "\n")  # flushed by the next commit
+        self._handle.write(orjson.dumps(line, default=str, option=_LINE) + b"\n")  # flushed by the next commit
         self._written += 1
 
     async def commit(self) -> None:

@@ -66,18 +66,19 @@ def _plan_interactively(paths, endpoint, now, allow_destructive, auto_approve, s
 def apply(plan_file, endpoint, paths, auto_approve, journal, now, allow_destructive, shard) -> None:
     """Apply PLAN_FILE (from `reconciler plan --out`), or plan and apply after confirmation."""
     from reconciler.apply import apply_plan
-    from reconciler.plan.format import load_plan
+    from reconciler.plan.format import load_plan_with_id
 
     if now is not None and now.tzinfo is None:
         now = now.replace(tzinfo=dt.timezone.utc)
+    verified_id = None
     if plan_file:
-        plan = load_plan(Path(plan_file))  # a str that is not a file would be parsed as plan text
+        plan, verified_id = load_plan_with_id(Path(plan_file))  # a str that is not a file: parsed as plan text
     else:
         plan = _plan_interactively(paths, endpoint, now, allow_destructive, auto_approve, shard)
         if plan is None:
             return
     report = run(apply_plan(plan, endpoint=endpoint, journal_path=journal, on_outcome=_print_outcome,
-                                    progress=lambda m: click.echo(m, err=True)))
+                            progress=lambda m: click.echo(m, err=True), verified_id=verified_id))
     _print_report(report)
     if not report.ok:
         failed = next(o for o in report.outcomes if o.status == "failed")

@@ -218,10 +218,14 @@ class MetronomeClient(MetronomeOperations):
         _check_path(path)
         self.stats.requests[(method, path)] += 1
         query = _query(params)
-        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        content = None
+        if json is not None:
+            content = encode_json(json)
+            headers["Content-Type"] = "application/json"
         for attempt in range(1, self.retry.max_attempts + 1):
             try:
-                response = await self._send(method, path, json, query, headers, attempt)
+                response = await self._send(method, path, content, query, headers or None, attempt)
             except httpx.RequestError as exc:
                 delay = self._after_transport_error(exc, method, path, write, attempt)
             else:
@@ -231,13 +235,14 @@ class MetronomeClient(MetronomeOperations):
             await self._wait(delay, method, path, attempt)
         raise AssertionError("unreachable: the last attempt always returns or raises")
 
-    async def _send(self, method: str, path: str, json: Any, query: dict | None, headers: dict | None,
-                    attempt: int) -> httpx.Response:
+    async def _send(self, method: str, path: str, content: bytes | None, query: dict | None,
+                    headers: dict | None, attempt: int) -> httpx.Response:
         async with self._semaphore:
             self.stats.attempts += 1
             started = time.perf_counter()
             try:
-                response = await self._http.request(method, path, json=json, params=query, headers=headers)
+                response = await self._http.request(method, path, content=content, params=query,
+                                                    headers=headers)
             except httpx.RequestError as exc:
                 logger.debug("%s %s -> %s after %.3fs (attempt %d)", method, path, type(exc).__name__,
                              time.perf_counter() - started, attempt)
@@ -312,6 +317,23 @@ def network_transport(url: str, concurrency: int) -> Http11Transport | None:
 
 def _retriable_status(status: int) -> bool:
     return status in (408, 429) or status >= 500
+
+
+#: orjson refuses what the standard library would refuse too (a datetime, a dataclass, a str/int/dict subclass).
+_STDLIB_TYPES_ONLY = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
+
+
+def encode_json(value: Any) -> bytes:
+    """``value`` as the request body httpx's ``json=`` would send (compact UTF-8, NaN and infinities refused),
+    encoded by orjson, which is several times faster on a large contract body. What orjson cannot encode, or
+    might encode differently (it writes NaN as ``null``), goes through the standard library as httpx does."""
+    try:
+        body = orjson.dumps(value, option=_STDLIB_TYPES_ONLY)
+    except orjson.JSONEncodeError:
+        body = b"null"
+    if b"null" in body:
+        body = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    return body
 
 
 def _json(content: bytes) -> Any:

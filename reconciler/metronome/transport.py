@@ -42,13 +42,22 @@ class Http11Transport(httpx.AsyncBaseTransport):
             raise ValueError("max_connections must be at least 1")
         self.max_connections = max_connections
         self.keepalive_expiry = keepalive_expiry
-        #: the context for ``https`` origins: httpx's verifying default unless given.
-        self.ssl_context = ssl_context or httpx.create_ssl_context()
-        self.ssl_context.set_alpn_protocols(["http/1.1"])
+        self._ssl_context = ssl_context
+        if ssl_context is not None:
+            ssl_context.set_alpn_protocols(["http/1.1"])
         self.connections_opened = 0
         self._slots = asyncio.Semaphore(max_connections)
         self._idle: dict[Origin, list[_Connection]] = {}
         self._closed = False
+
+    @property
+    def ssl_context(self) -> ssl.SSLContext:
+        """The context for ``https`` origins: httpx's verifying default unless given. Made on first use: loading
+        the CA bundle costs tens of milliseconds that a plain-``http`` endpoint never needs."""
+        if self._ssl_context is None:
+            self._ssl_context = httpx.create_ssl_context()
+            self._ssl_context.set_alpn_protocols(["http/1.1"])
+        return self._ssl_context
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._closed:

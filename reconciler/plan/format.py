@@ -127,13 +127,18 @@ def load_plan(source: str | os.PathLike[str]) -> Plan:
     ``format_version``, missing or mismatched ``checksum``, a ``plan_id`` that does not match the content,
     content that does not validate as a plan.
     """
+    return load_plan_with_id(source)[0]
+
+
+def load_plan_with_id(source: str | os.PathLike[str]) -> tuple[Plan, str]:
+    """:func:`load_plan`, and the plan's id, which loading has just checked against the content (so that
+    ``apply`` need not hash a large plan a second time)."""
     text, name = _read(source)
     doc = _parse(text, name)
     _check_version(doc, name)
     _check_checksum(doc, name)
     plan = _validate(doc, name)
-    _check_plan_id(doc, plan, name)
-    return plan
+    return plan, _check_plan_id(doc, plan, name)
 
 
 def check_target(plan: Plan, target_display: str) -> None:
@@ -202,9 +207,11 @@ def _op_model_data(op: Any) -> Any:
     return {**op, "risk": Risk[op["risk"]]}
 
 
-def _check_plan_id(doc: dict[str, Any], plan: Plan, name: str) -> None:
-    if doc.get("plan_id") != plan_id(plan):
+def _check_plan_id(doc: dict[str, Any], plan: Plan, name: str) -> str:
+    content_id = plan_id(plan)
+    if doc.get("plan_id") != content_id:
         raise _refuse(f"{name} has a plan_id that does not match its content; the file was edited")
+    return content_id
 
 
 def _first_error(exc: Exception) -> str:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import math
+
 import httpx
 import pytest
 
 from reconciler.errors import ApiError, ConflictError, NotFoundError, ReconcilerError
+from reconciler.metronome.client import encode_json
 
 from metronome_fakes import TOKEN, body_of
 
@@ -28,6 +33,28 @@ async def test_request_sends_bearer_json_and_comma_joined_query(make_client):
     assert str(request.url) == "https://api.metronome.test/v1/things?ids=a%2Cb&archived=false"
     assert request.headers["authorization"] == f"Bearer {TOKEN}"
     assert body_of(request) == {"a": None, "b": 1}  # explicit nulls are meaningful to /v2/contracts/edit
+
+
+BODIES = [{"a": None, "b": 1}, {"name": "Zürich_GmbH_✓", "quantity": 2**70, "rate": 0.1, "big": 1e300},
+          {"nested": [{"x": [1, 2.5, True, False, None]}, {}], "key": "${customer.acme.id}"}, [], "text", 3]
+
+
+@pytest.mark.parametrize("value", BODIES, ids=range(len(BODIES)))
+def test_request_bodies_decode_to_what_was_given_compact_and_utf8(value):
+    encoded = encode_json(value)
+    assert json.loads(encoded) == value
+    assert b", " not in encoded and b": " not in encoded and b"\\u" not in encoded
+
+
+def test_non_ascii_text_goes_out_as_utf8_not_escapes():
+    assert encode_json({"name": "Zürich ✓"}) == '{"name":"Zürich ✓"}'.encode()
+
+
+@pytest.mark.parametrize("value, error", [({"rate": math.nan}, ValueError), ({"cap": math.inf}, ValueError),
+                                          ({"at": dt.datetime(2026, 1, 1)}, TypeError), ({1, 2}, TypeError)])
+def test_request_bodies_refuse_what_json_cannot_say_as_httpx_did(value, error):
+    with pytest.raises(error):
+        encode_json(value)
 
 
 async def test_empty_body_is_none(make_client):

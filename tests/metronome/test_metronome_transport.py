@@ -278,6 +278,19 @@ def test_the_default_tls_context_verifies_hostnames_and_certificates():
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname is True
 
 
+def test_plain_http_never_loads_a_tls_context(server, monkeypatch):
+    def no_tls(*args, **kwargs):
+        raise AssertionError("a TLS context was made for a plain-http origin")
+
+    monkeypatch.setattr(httpx, "create_ssl_context", no_tls)
+
+    async def scenario():
+        async with _client(server, Http11Transport(max_connections=2)) as client:
+            return (await client.post("/echo", json={"plain": True})).json()
+
+    assert asyncio.run(scenario())["body"] == {"plain": True}
+
+
 def test_an_environment_proxy_hands_the_url_to_httpx_default_transport(monkeypatch):
     for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
         monkeypatch.delenv(name, raising=False)

@@ -13,7 +13,15 @@ import pytest
 
 from reconciler.errors import PlanFileError
 from reconciler.plan import format as plan_format
-from reconciler.plan.format import canonical_json, check_target, dump_plan, load_plan, plan_id, save_plan
+from reconciler.plan.format import (
+    canonical_json,
+    check_target,
+    dump_plan,
+    load_plan,
+    load_plan_with_id,
+    plan_id,
+    save_plan,
+)
 from reconciler.plan.model import FORMAT_VERSION
 
 TARGET = "https://api.metronome.com"
@@ -99,6 +107,12 @@ def test_load_from_path_and_str_path(plan, tmp_path):
     path = save_plan(plan, tmp_path / "plan.json")
     assert load_plan(path) == plan
     assert load_plan(str(path)) == plan
+
+
+def test_loading_with_the_id_gives_the_id_it_checked(plan, tmp_path):
+    path = save_plan(plan, tmp_path / "plan.json")
+    loaded, checked_id = load_plan_with_id(path)
+    assert loaded == plan and checked_id == plan_id(plan) == json.loads(path.read_text())["plan_id"]
 
 
 # -- refusals ---------------------------------------------------------------------------------------------------
