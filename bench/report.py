@@ -51,9 +51,14 @@ def scaling_lines(results: dict) -> list[str]:
     return lines
 
 
+MODES = {"response_time": "latency mode `response_time`: each answer comes L after its request arrived",
+         "added": "latency mode `added`: the emulator waits L, then processes"}
+
+
 def markdown(results: dict) -> str:
     lat, conc = results["latency_ms"], results["concurrency"]
-    lines = [f"L = {lat:g} ms per request, client concurrency C = {conc}, {results['cpus']} CPUs, "
+    mode = results.get("latency_mode", "added")  # runs before the option was added
+    lines = [f"L = {lat:g} ms per request ({MODES[mode]}), client concurrency C = {conc}, {results['cpus']} CPUs, "
              f"Python {results['python']}, run {results['date'][:16]}Z, whole run {results['total_s']:.0f} s.", "",
              "| N | scenario | ops | requests | req/contract | wall s | ideal s | wall/ideal | "
              "load+read s (/ideal) | client CPU s (+loader) | planner CPU s | peak RSS MB (+loader) (together) | "

@@ -2,7 +2,9 @@
 
 For each size N (``--sizes``, default 1000,5000,10000): write N customers' manifests, seed the emulator with
 them (in this process, no latency), serve it as a separate process, set the latency L, and measure in child
-processes (one per scenario, so each peak RSS is its own):
+processes (one per scenario, so each peak RSS is its own). L is the API's response time as the client sees it: the
+emulator answers each request L after it arrived (``--latency-mode response_time``; ``added`` waits L and then
+processes, which puts the emulator's own processing and queueing on top of L):
 
 1. ``plan`` on the unchanged estate;
 2. ``plan`` with 10% of the contracts changed;
@@ -127,7 +129,7 @@ def bench_size(n: int, args, log) -> dict:
     log(f"N={n}: seeded in {time.perf_counter() - started:.1f}s")
     conc = str(args.concurrency)
     results: dict = {"n": n, "seed_s": time.perf_counter() - started}
-    with EmulatorServer(work / "emulator.db", work / "emulator.log") as server:
+    with EmulatorServer(work / "emulator.db", work / "emulator.log", args.latency_mode) as server:
         endpoint = ["--endpoint", server.url, "--concurrency", conc]
         log(f"N={n}: plan, unchanged")
         results["plan_unchanged"] = measured(server, args.latency_ms, "plan", "--manifests", str(unchanged),
@@ -157,6 +159,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,5000,10000", help="comma-separated N (default: %(default)s)")
     parser.add_argument("--latency-ms", type=float, default=20.0, help="per-request latency L (default: 20)")
+    parser.add_argument("--latency-mode", choices=("response_time", "added"), default="response_time",
+                        help="response_time: each answer comes L after its request arrived, the emulator's own "
+                             "processing within L, as a real API's is; added: the emulator waits L, then "
+                             "processes (its processing and queueing on top of L) (default: %(default)s)")
     parser.add_argument("--concurrency", type=int, default=8, help="client concurrency C (default: 8)")
     parser.add_argument("--baseline-customers", type=int, default=100,
                         help="customers the sequential baseline reads (default: %(default)s; extrapolated to N)")
@@ -170,7 +176,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"[{time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
 
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    results = {"latency_ms": args.latency_ms, "concurrency": args.concurrency, "cpus": os.cpu_count(),
+    results = {"latency_ms": args.latency_ms, "latency_mode": args.latency_mode, "concurrency": args.concurrency,
+               "cpus": os.cpu_count(),
                "python": platform.python_version(), "date": dt.datetime.now(dt.timezone.utc).isoformat(),
                "total_s": 0.0, "sizes": []}
     for n in sizes:

@@ -21,9 +21,14 @@ def free_port() -> int:
 
 
 class EmulatorServer:
-    """``reconciler emulator serve`` on ``db`` in a subprocess (``with EmulatorServer(db, log) as server``)."""
+    """``reconciler emulator serve`` on ``db`` in a subprocess (``with EmulatorServer(db, log) as server``).
 
-    def __init__(self, db: Path, log: Path) -> None:
+    ``latency_mode`` is how :meth:`set_latency` applies L (see :class:`reconciler.emulator.faults.Latency`):
+    ``response_time`` (each answer comes L after its request arrived; the emulator's own processing happens within
+    L, as a real API's does) or ``added`` (L, then the emulator's processing and its queueing on top)."""
+
+    def __init__(self, db: Path, log: Path, latency_mode: str = "response_time") -> None:
+        self.latency_mode = latency_mode
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = log.open("w")
@@ -56,7 +61,7 @@ class EmulatorServer:
         self._log.close()
 
     def set_latency(self, ms: float) -> None:
-        self._admin.post("/_emulator/latency", json={"fixed_ms": ms}).raise_for_status()
+        self._admin.post("/_emulator/latency", json={"fixed_ms": ms, "mode": self.latency_mode}).raise_for_status()
 
     def reset_stats(self) -> None:
         self._admin.post("/_emulator/reset-stats").raise_for_status()

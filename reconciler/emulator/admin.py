@@ -6,7 +6,9 @@
 * ``GET|POST /_emulator/faults`` — body ``{"rules": [{"path", "kind", "rate", "method", "times",
   "retry_after", "delay_s"}], "seed": N}`` replaces all rules (``{"rules": []}`` clears);
 * ``GET|POST /_emulator/latency`` — body ``{"fixed_ms": N}`` or ``{"distribution": "uniform", "min_ms",
-  "max_ms", "seed"}`` or ``{"distribution": "normal", "mean_ms", "stddev_ms", "seed"}``.
+  "max_ms", "seed"}`` or ``{"distribution": "normal", "mean_ms", "stddev_ms", "seed"}``, each with an optional
+  ``"mode"``: ``"added"`` (the default: wait, then serve) or ``"response_time"`` (serve, then answer once the
+  latency has passed since the request arrived); see :class:`~reconciler.emulator.faults.Latency`.
 """
 
 from __future__ import annotations

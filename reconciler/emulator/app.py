@@ -152,9 +152,8 @@ class ControlLayer:
         route, write = self.route_of(scope["method"], scope["path"])
         emu.stats.count(route, write=write)
         status: list[int] = []
-        send = _recording(send, status)
         try:
-            await self._delay()
+            send = _recording(send, status, answer_at=await self._delay(started))
             rule = emu.faults.pick(scope["method"], scope["path"])
             if rule is not None:
                 emu.stats.fault(rule.kind)
@@ -167,11 +166,17 @@ class ControlLayer:
             log.info("%s %s %s %.1fms", scope["method"], scope["path"], status[0] if status else "dropped",
                      (time.perf_counter() - started) * 1000)
 
-    async def _delay(self) -> None:
-        delay_ms = self.emulator.latency.sample_ms()
-        if delay_ms > 0:
-            self.emulator.stats.latency(delay_ms)
-            await anyio.sleep(delay_ms / 1000)
+    async def _delay(self, started: float) -> float | None:
+        """Wait the configured latency (mode ``added``), or return when the answer is due (``response_time``)."""
+        latency = self.emulator.latency
+        delay_ms = latency.sample_ms()
+        if delay_ms <= 0:
+            return None
+        self.emulator.stats.latency(delay_ms)
+        if latency.mode == "response_time":
+            return started + delay_ms / 1000
+        await anyio.sleep(delay_ms / 1000)
+        return None
 
     async def _serve(self, scope: dict, receive: Any, send: Any) -> None:
         if not _authorized(scope):
@@ -213,10 +218,13 @@ async def _send_json(send: Any, status: int, payload: Any, headers: list | None 
     await send({"type": "http.response.body", "body": body})
 
 
-def _recording(send: Any, status: list[int]) -> Any:
+def _recording(send: Any, status: list[int], answer_at: float | None = None) -> Any:
+    """``send`` that records the status, and holds the answer until ``answer_at`` (``time.perf_counter``)."""
     async def recording_send(message: dict) -> None:
         if message["type"] == "http.response.start":
             status.append(message["status"])
+            if answer_at is not None and (wait := answer_at - time.perf_counter()) > 0:
+                await anyio.sleep(wait)
         await send(message)
 
     recording_send.inner = send  # type: ignore[attr-defined]

@@ -104,11 +104,22 @@ class Faults:
         return {"seed": self.seed, "rules": [rule.describe() for rule in self.rules]}
 
 
+LATENCY_MODES = ("added", "response_time")
+
+
 @dataclass
 class Latency:
-    """Per-request added latency in milliseconds."""
+    """Per-request latency in milliseconds, sampled per request, in one of two modes:
+
+    * ``added`` (the default): wait the latency, then serve. A request takes the latency plus the emulator's own
+      processing, plus any wait for the emulator's single event loop while it serves other requests;
+    * ``response_time``: serve at once, and hold the answer until the latency has passed since the request
+      arrived. A request takes the latency, or its processing time if that is longer: the emulator's own cost
+      (which a horizontally scaled API does not queue behind other clients' requests) stays inside it.
+    """
 
     fixed_ms: float = 0
+    mode: str = "added"
     distribution: str | None = None
     min_ms: float = 0
     max_ms: float = 0
@@ -120,6 +131,8 @@ class Latency:
         self._random = random.Random(self.seed)
         if self.distribution not in (None, "fixed", "uniform", "normal"):
             raise ValueError("distribution must be fixed, uniform or normal")
+        if self.mode not in LATENCY_MODES:
+            raise ValueError(f"mode must be {' or '.join(LATENCY_MODES)}")
 
     def configure(self, **options: Any) -> None:
         fresh = Latency(**options)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import httpx
@@ -116,6 +117,34 @@ async def test_fixed_and_seeded_latency(client, emu):
     assert emu.latency.sample_ms() >= 0
 
 
+@pytest.mark.parametrize("mode, served_before_the_answer", [("added", False), ("response_time", True)])
+async def test_latency_modes_wait_then_serve_or_serve_then_hold_the_answer(client, emu, mode,
+                                                                            served_before_the_answer):
+    emu.latency.configure(fixed_ms=400, mode=mode)
+    started = time.perf_counter()
+    answer = asyncio.ensure_future(client.post("/v1/customers", json={"name": "Held"}))
+    await asyncio.sleep(0.15)
+    assert not answer.done()
+    served = bool(emu.store.query("SELECT id FROM customers WHERE json_extract(doc, '$.name') = 'Held'"))
+    assert served is served_before_the_answer
+    assert (await answer).status_code == 200
+    assert time.perf_counter() - started >= 0.4
+    assert emu.store.query("SELECT id FROM customers WHERE json_extract(doc, '$.name') = 'Held'")
+
+
+async def test_a_fault_answer_is_held_for_the_response_time_too(client, emu):
+    emu.latency.configure(fixed_ms=200, mode="response_time")
+    emu.faults.add("/v1/customers/*", "503")
+    started = time.perf_counter()
+    assert (await client.get(f"/v1/customers/{CUSTOMER_ONE}")).status_code == 503
+    assert time.perf_counter() - started >= 0.2
+
+
+def test_an_unknown_latency_mode_is_refused():
+    with pytest.raises(ValueError, match="added or response_time"):
+        Emulator(seed=None).latency.configure(fixed_ms=1, mode="after")
+
+
 async def test_counters_by_route_template_reads_and_writes(client, emu):
     await client.get(f"/v1/customers/{CUSTOMER_ONE}")
     await client.get("/v1/customers/1f79c5c6-400a-4be4-9573-30c667454e4c")
@@ -143,7 +172,10 @@ async def test_admin_routes_need_no_token_and_control_clock_faults_latency(emu):
         assert (await http.post("/_emulator/faults", json={"rules": [{"path": "/x", "kind": "boom"}]})).status_code \
             == 400
         await http.post("/_emulator/faults", json={"rules": []})
-        assert (await http.post("/_emulator/latency", json={"fixed_ms": 1})).json()["fixed_ms"] == 1
+        assert (await http.post("/_emulator/latency", json={"fixed_ms": 1})).json()["mode"] == "added"
+        assert (await http.post("/_emulator/latency", json={"fixed_ms": 1, "mode": "held"})).status_code == 400
+        latency = await http.post("/_emulator/latency", json={"fixed_ms": 1, "mode": "response_time"})
+        assert latency.json() == {**latency.json(), "fixed_ms": 1, "mode": "response_time"}
         created = await http.post("/v1/customers", json={"name": "Later"}, headers=AUTH)
         customer = await http.get(f"/v1/customers/{created.json()['data']['id']}", headers=AUTH)
         assert customer.json()["data"]["created_at"] == "2026-01-02T00:00:00.000Z"
