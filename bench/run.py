@@ -14,8 +14,8 @@ processes, which puts the emulator's own processing and queueing on top of L):
    customers, and extrapolated to N per customer.
 
 Requests come from the emulator's counters (reset before each scenario). Ideal time is requests x L / C for
-the client concurrency C. Results go to ``bench/results.json`` and a markdown table (stdout and
-``bench/RESULTS.md``).
+the client concurrency C. Results go to ``bench/results.json`` (``--out``) and a markdown table (stdout, and
+``RESULTS.md`` beside the results file).
 """
 
 from __future__ import annotations
@@ -167,7 +167,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--baseline-customers", type=int, default=100,
                         help="customers the sequential baseline reads (default: %(default)s; extrapolated to N)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directories")
-    parser.add_argument("--out", type=Path, default=HERE / "results.json")
+    parser.add_argument("--out", type=Path, default=HERE / "results.json",
+                        help="results file; the markdown table goes beside it as RESULTS.md (default: %(default)s)")
     args = parser.parse_args(argv)
     os.environ.setdefault("METRONOME_BEARER_TOKEN", TOKEN)
     started = time.perf_counter()
@@ -185,9 +186,10 @@ def main(argv: list[str] | None = None) -> None:
         results["total_s"] = time.perf_counter() - started
         args.out.write_text(json.dumps(results, indent=2))  # after each size: a later failure keeps these
     table = markdown(results)
-    (HERE / "RESULTS.md").write_text(table)
+    table_path = args.out.with_name("RESULTS.md")
+    table_path.write_text(table)
     print(table)
-    log(f"done; {args.out} and {HERE / 'RESULTS.md'} written")
+    log(f"done; {args.out} and {table_path} written")
 
 
 if __name__ == "__main__":
