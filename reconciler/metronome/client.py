@@ -319,7 +319,8 @@ def _retriable_status(status: int) -> bool:
     return status in (408, 429) or status >= 500
 
 
-#: orjson refuses what the standard library would refuse too (a datetime, a dataclass, a str/int/dict subclass).
+#: orjson hands the standard library what the two could encode differently: a datetime or a dataclass (which
+#: the standard library refuses) and a str/int/dict subclass (which it encodes by its own rules).
 _STDLIB_TYPES_ONLY = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
 
 
