@@ -9,7 +9,6 @@ The clock is per emulator instance and is not persisted: reopening a database st
 from __future__ import annotations
 
 import threading
-import time
 from datetime import datetime, timedelta, timezone
 
 from reconciler.emulator.timeutil import format_timestamp, parse_timestamp
