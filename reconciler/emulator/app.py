@@ -1,9 +1,12 @@
-"""The ASGI application: the route table, the control layer (auth, counters, latency, faults) and admin routes.
+"""The ASGI application: the route table, the control layer (auth, counters, latency, faults, idempotency keys)
+and admin routes.
 
 Request flow for an API path (anything outside ``/_emulator``): count it under its route template, add the
-configured latency, maybe inject a fault, require ``Authorization: Bearer <non-empty>``, then dispatch. Paths
-and methods outside the route table answer 501. Admin routes under ``/_emulator`` need no token and are never
-counted. The bearer token is never logged or echoed; the request log holds method, path, status and duration.
+configured latency, maybe inject a fault, require ``Authorization: Bearer <non-empty>``, then, for a POST with an
+``Idempotency-Key``, replay the answer stored for the key (or refuse different params with 409), else dispatch
+and store the answer (see :mod:`reconciler.emulator.idempotency`). Paths and methods outside the route table
+answer 501. Admin routes under ``/_emulator`` need no token and are never counted. The bearer token is never
+logged or echoed; the request log holds method, path, status and duration.
 """
 
 from __future__ import annotations
@@ -19,10 +22,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Match, Route, Router
 
+from reconciler.emulator import idempotency
 from reconciler.emulator import routes_catalog as catalog
 from reconciler.emulator import routes_contracts as contracts
 from reconciler.emulator import routes_customers as customers
-from reconciler.emulator.errors import ApiError
+from reconciler.emulator.errors import IDEMPOTENCY_KEY_REUSED, ApiError
+from reconciler.emulator.timeutil import format_timestamp
 
 log = logging.getLogger("reconciler.emulator")
 
@@ -123,7 +128,8 @@ class IndexedRouter(Router):
 
 
 class ControlLayer:
-    """Pure ASGI middleware: auth, counters, latency, faults and the request log for API paths."""
+    """Pure ASGI middleware: auth, counters, latency, faults, idempotency keys and the request log for API
+    paths."""
 
     def __init__(self, app: Starlette, emulator: Any) -> None:
         self.app = app
@@ -182,7 +188,37 @@ class ControlLayer:
         if not _authorized(scope):
             await _send_json(send, 401, {"message": "Unauthorized: send Authorization: Bearer <token>"})
             return
-        await self.app(scope, receive, send)
+        key = idempotency.key_of(scope)
+        if key is None:
+            await self.app(scope, receive, send)
+        else:
+            await self._serve_once(key, scope, receive, send)
+
+    async def _serve_once(self, key: str, scope: dict, receive: Any, send: Any) -> None:
+        """Replay the answer stored for ``key``, refuse it for different params, or execute and store the answer.
+
+        Nothing yields to the event loop between the lookup and the store (the body is read first, and handlers
+        do not wait once they have it), so two requests with one key to one emulator cannot both execute."""
+        request = await idempotency.read_body(receive)
+        if request is None:
+            return  # the client left before its body arrived: nothing executes, nothing is stored
+        body, receive = request
+        fingerprint = idempotency.fingerprint(scope, body)
+        now = self.emulator.clock.now()
+        since = format_timestamp(now - idempotency.RETENTION)
+        stored = self.emulator.store.idempotent_answer(key, since)
+        if stored is None:
+            def keep(answer: idempotency.Answer) -> None:
+                self.emulator.store.keep_idempotent_answer(key, fingerprint, answer, at=format_timestamp(now),
+                                                           prune_before=since)
+
+            await self.app(scope, receive, idempotency.capturing(send, keep))
+            return
+        stored_fingerprint, *answer = stored
+        if stored_fingerprint == fingerprint:
+            await _send_body(send, *answer, headers=[idempotency.REPLAYED_HEADER])
+        else:
+            await _send_json(send, 409, {"message": IDEMPOTENCY_KEY_REUSED})
 
     async def _inject(self, rule: Any, scope: dict, receive: Any, send: Any) -> None:
         if rule.kind == "429":
@@ -211,10 +247,13 @@ def _authorized(scope: dict) -> bool:
 
 
 async def _send_json(send: Any, status: int, payload: Any, headers: list | None = None) -> None:
-    body = json.dumps(payload).encode()
+    await _send_body(send, status, "application/json", json.dumps(payload).encode(), headers)
+
+
+async def _send_body(send: Any, status: int, content_type: str, body: bytes, headers: list | None = None) -> None:
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            *(headers or [])]})
+                "headers": [(b"content-type", content_type.encode("latin-1")),
+                            (b"content-length", str(len(body)).encode()), *(headers or [])]})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -42,3 +42,5 @@ def conflict(message: str) -> ApiError:
 
 UNIQUENESS_KEY_USED = "This uniqueness key has already been used."
 CUSTOMER_EXISTS = "A customer with this ID already exists"
+IDEMPOTENCY_KEY_REUSED = ("This Idempotency-Key has already been used with different request parameters (method, "
+                          "path or body).")

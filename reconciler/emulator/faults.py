@@ -14,6 +14,10 @@ Kinds:
   at once; served, the server waits ``delay_s`` (default 65, beyond the SDK's 60 s) and then drops;
 * ``lost_response`` — the request is executed and committed, then the connection is dropped.
 
+Only a ``lost_response`` executes, so only its answer is stored under the request's ``Idempotency-Key``: a re-send
+with the key gets the answer that was lost, and after any other fault it executes (see
+:mod:`reconciler.emulator.idempotency`).
+
 Latency is ``{"fixed_ms": N}`` or ``{"distribution": "uniform", "min_ms", "max_ms"}`` or
 ``{"distribution": "normal", "mean_ms", "stddev_ms"}``, with an optional ``seed``.
 """

@@ -45,6 +45,9 @@ CREATE TABLE IF NOT EXISTS custom_field_keys (entity TEXT NOT NULL, key TEXT NOT
 CREATE TABLE IF NOT EXISTS custom_field_values (entity TEXT NOT NULL, entity_id TEXT NOT NULL,
     key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (entity, entity_id, key));
 CREATE INDEX IF NOT EXISTS custom_field_values_by_value ON custom_field_values (entity, key, value);
+CREATE TABLE IF NOT EXISTS idempotency_keys (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL,
+    status INTEGER NOT NULL, content_type TEXT NOT NULL, body BLOB NOT NULL, created_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS idempotency_keys_by_created_at ON idempotency_keys (created_at);
 """
 
 #: Tables holding one JSON document per object, keyed by ``id``.
@@ -57,12 +60,18 @@ def decode(doc: str) -> Any:
     but integers of 19 digits or more (beyond 64 bits orjson makes floats of them) and NaN or Infinity (which
     orjson rejects)."""
     raw = doc.encode("utf-8", "surrogatepass")  # a lone surrogate makes invalid UTF-8: orjson rejects it
-    if _NINETEEN_DIGITS not in raw.translate(_DIGITS_AS_ZERO):
+    if orjson_reads_exactly(raw):
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:
             pass
     return json.loads(doc)
+
+
+def orjson_reads_exactly(raw: bytes) -> bool:
+    """Whether the numbers in ``raw`` read the same in orjson as in ``json.loads``: orjson makes floats of
+    integers beyond 64 bits, so a run of 19 digits or more sends the text to ``json.loads``."""
+    return _NINETEEN_DIGITS not in raw.translate(_DIGITS_AS_ZERO)
 
 
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
@@ -168,6 +177,24 @@ class Store:
 
     def edit_key_used(self, key: str) -> bool:
         return bool(self.query("SELECT 1 FROM edits WHERE uniqueness_key = ?", (key,)))
+
+    # -- idempotency keys -------------------------------------------------------------------------------
+
+    def idempotent_answer(self, key: str, since: str) -> tuple[str, int, str, bytes] | None:
+        """(fingerprint, status, content type, body) stored for ``key`` at ``since`` or later."""
+        rows = self.query("SELECT fingerprint, status, content_type, body FROM idempotency_keys "
+                          "WHERE key = ? AND created_at >= ?", (key, since))
+        return tuple(rows[0]) if rows else None
+
+    def keep_idempotent_answer(self, key: str, fingerprint: str, answer: tuple[int, str, bytes], *, at: str,
+                               prune_before: str) -> None:
+        """Drop the answers stored before ``prune_before`` (an expired one for ``key`` among them) and store this
+        one for ``key``, unless an answer is there already: another emulator on the same database, sent the same
+        key at the same moment, stored it first (the first answer is the one replayed)."""
+        with self.transaction():
+            self.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (prune_before,))
+            self.execute("INSERT OR IGNORE INTO idempotency_keys (key, fingerprint, status, content_type, body, "
+                         "created_at) VALUES (?, ?, ?, ?, ?, ?)", (key, fingerprint, *answer, at))
 
     # -- custom fields ----------------------------------------------------------------------------------
 
