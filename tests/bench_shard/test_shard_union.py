@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from example_estate import EXAMPLES, write_customer
-from reconciler.apply import apply_plan
+from example_estate import EXAMPLES, applied_estate
 from reconciler.cli import cli
 from reconciler.pipeline import make_plan, shard_of
 
@@ -43,17 +42,8 @@ def _operations(the_plan) -> tuple[Counter, set]:
 @pytest.fixture(scope="module")
 def estate(tmp_path_factory) -> tuple[Path, Path]:
     """Half the customers applied, then a third of those changed, and the other half still to create."""
-    root = tmp_path_factory.mktemp("shard-estate")
-    db, applied, final = root / "emulator.db", root / "applied", root / "manifests"
-    applied.mkdir()
-    final.mkdir()
-    for i in range(CUSTOMERS // 2):
-        write_customer(applied, i)
-    report = asyncio.run(apply_plan(_plan([applied], db), endpoint=f"emulator:{db}", journal_path=root / "j.jsonl"))
-    assert report.ok
-    for i in range(CUSTOMERS):
-        write_customer(final, i, changed=i < CUSTOMERS // 2 and i % 3 == 0)
-    return final, db
+    return applied_estate(tmp_path_factory.mktemp("shard-estate"), CUSTOMERS, applied=CUSTOMERS // 2,
+                          changed=lambda i: i < CUSTOMERS // 2 and i % 3 == 0, now=NOW)
 
 
 def test_the_estate_needs_creates_and_edits(estate):

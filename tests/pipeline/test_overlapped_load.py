@@ -13,16 +13,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from example_estate import EXAMPLES, write_customer
+from example_estate import EXAMPLES, applied_estate
 import reconciler.pipeline as pipeline
-from reconciler.apply import apply_plan
 from reconciler.cli import cli
 from reconciler.errors import ConfigError, ManifestError
 from reconciler.live.read import read_live, read_live_as_loaded
 from reconciler.manifest.desired import Desired
 from reconciler.manifest.loader import load
 from reconciler.metronome import open_client, resolve_endpoint
-from reconciler.pipeline import load_and_read, make_plan
+from reconciler.pipeline import load_and_read
 from reconciler.plan.planner import PlanOptions, default_effective_at, plan
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.timezone.utc)
@@ -32,17 +31,8 @@ CUSTOMERS = 9
 @pytest.fixture(scope="module")
 def estate(tmp_path_factory) -> tuple[Path, Path]:
     """Six customers applied (two of them since changed), three still to create."""
-    root = tmp_path_factory.mktemp("overlap-estate")
-    db, applied, final = root / "emulator.db", root / "applied", root / "manifests"
-    applied.mkdir()
-    final.mkdir()
-    for i in range(6):
-        write_customer(applied, i)
-    the_plan = asyncio.run(make_plan([str(applied)], endpoint=f"emulator:{db}", now=NOW))
-    assert asyncio.run(apply_plan(the_plan, endpoint=f"emulator:{db}", journal_path=root / "j.jsonl")).ok
-    for i in range(CUSTOMERS):
-        write_customer(final, i, changed=i in (0, 2))
-    return final, db
+    return applied_estate(tmp_path_factory.mktemp("overlap-estate"), CUSTOMERS, applied=6,
+                          changed=lambda i: i in (0, 2), now=NOW)
 
 
 def _load_and_read(paths, db: Path, *, overlap: bool, shard: str | None = None):
